@@ -68,5 +68,18 @@ func CheckUsername(name string) error {
 			return fmt.Errorf("%w: use only lower-case letters, digits, '_' and '-'", ErrBadUsername)
 		}
 	}
+	if windowsDevice(name) {
+		return fmt.Errorf("%w: %q is reserved", ErrBadUsername, name)
+	}
 	return nil
+}
+
+// windowsDevice reports names Windows reserves for devices even with an
+// extension: db/accounts/con.json cannot be created there.
+func windowsDevice(name string) bool {
+	switch name {
+	case "con", "prn", "aux", "nul":
+		return true
+	}
+	return len(name) == 4 && (name[:3] == "com" || name[:3] == "lpt") && name[3] >= '1' && name[3] <= '9'
 }

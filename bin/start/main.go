@@ -1,0 +1,107 @@
+// Command start runs atmshop, the terminal ATM & shop: it loads
+// conf/config.ini, sets up logging, opens the user files in db/ and hands
+// the terminal to core. It wires and nothing else.
+//
+// Usage:
+//
+//	go run ./bin/start [-config conf/config.ini]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"atmshop/conf"
+	"atmshop/core"
+	"atmshop/lib/docstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// run is the whole program behind main, with everything it touches passed
+// in, so tests can drive it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	flags := flag.NewFlagSet("atmshop", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
+	if err := flags.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q\n", flags.Arg(0))
+		flags.Usage()
+		return usageError{errors.New("unexpected argument")}
+	}
+
+	cfg, err := conf.Load(*configPath)
+	if err != nil {
+		return err
+	}
+	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, logFile.Close()) }()
+
+	store, err := docstore.Open(cfg.DBDir, docstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, store.Close()) }()
+
+	bank := &core.Bank{
+		Store:    core.DocStore(store),
+		Settings: cfg.App,
+		Now:      time.Now,
+		Log:      logger.WithField("component", "core"),
+	}
+	if err := bank.Bootstrap(cfg.Users); err != nil {
+		return err
+	}
+	app, err := core.New(bank, stdin, stdout)
+	if err != nil {
+		return err
+	}
+	logger.WithField("component", "main").WithField("config", cfg.File).Info("started")
+	return app.Run(ctx)
+}
+
+// usageError is a mistake on the command line (exit status 2), already
+// reported with the usage text.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// exitCode reports err on stderr and picks the exit status: 0 for a normal
+// end, 130 for Ctrl-C (as shells do), 2 for bad usage, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "\natmshop: interrupted")
+		return 130
+	case errors.As(err, &usage): // the flag package has printed it
+		if errors.Is(usage.err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	default:
+		fmt.Fprintf(stderr, "atmshop: %v\n", err)
+		return 1
+	}
+}

@@ -1,0 +1,147 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// AccountSummary is one row of the admin's account list.
+type AccountSummary struct {
+	Name        string
+	Balance     Money
+	CreditLimit Money
+	Admin       bool
+	Frozen      bool
+	Locked      bool
+}
+
+// ListAccounts lists every account. It is the one operation that reads
+// them all, so it is for admins only.
+func (b *Bank) ListAccounts(actor string) ([]AccountSummary, error) {
+	var list []AccountSummary
+	err := b.Store.View(func(tx Tx) error {
+		if err := b.requireAdmin(tx, actor); err != nil {
+			return err
+		}
+		files, err := tx.List("accounts")
+		if err != nil {
+			return fmt.Errorf("list accounts: %w", err)
+		}
+		now := b.Now()
+		for _, f := range files {
+			name, ok := strings.CutSuffix(f, ".json")
+			if !ok || CheckUsername(name) != nil {
+				continue // not an account file
+			}
+			a, err := b.load(tx, name)
+			if err != nil {
+				return err
+			}
+			list = append(list, AccountSummary{a.Name, a.Balance, a.CreditLimit, a.Admin, a.Frozen, a.Locked(now)})
+		}
+		return nil
+	})
+	return list, err
+}
+
+// NewAccount is what an admin fills in to open an account.
+type NewAccount struct {
+	Name        string
+	Password    string
+	CreditLimit Money
+	Opening     Money
+}
+
+// AddAccount opens an account on an admin's behalf.
+func (b *Bank) AddAccount(actor string, n NewAccount) error {
+	if err := CheckUsername(n.Name); err != nil {
+		return refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+	}
+	if err := b.checkNewPassword(n.Password); err != nil {
+		return err
+	}
+	hash, err := b.hash(n.Password)
+	if err != nil {
+		return err
+	}
+	err = b.update(func(tx Tx, now time.Time) error {
+		if err := b.requireAdmin(tx, actor); err != nil {
+			return err
+		}
+		return b.create(tx, now, Account{Name: n.Name, PasswordHash: hash, CreditLimit: n.CreditLimit}, n.Opening, "opened by "+actor)
+	})
+	if err == nil {
+		b.adminLog(actor, n.Name, "add account", logrus.Fields{"limit": n.CreditLimit.String(), "opening": n.Opening.String()})
+	}
+	return err
+}
+
+// AdminChange is a change an admin makes to one account.
+type AdminChange func(a *Account, now time.Time) error
+
+// SetCreditLimit refuses a limit the balance is already below.
+func SetCreditLimit(limit Money) AdminChange {
+	return func(a *Account, _ time.Time) error {
+		if a.Balance < -limit {
+			return refuse(ErrBadInput, "%s owes %s, more than a limit of %s allows.", a.Name, a.Owed(), limit)
+		}
+		a.CreditLimit = limit
+		return nil
+	}
+}
+
+// SetFrozen freezes or unfreezes an account.
+func SetFrozen(frozen bool) AdminChange {
+	return func(a *Account, _ time.Time) error { a.Frozen = frozen; return nil }
+}
+
+// SetAdmin grants or removes the admin role.
+func SetAdmin(admin bool) AdminChange {
+	return func(a *Account, _ time.Time) error { a.Admin = admin; return nil }
+}
+
+// Unlock lifts a lockout from failed logins.
+func Unlock(a *Account, _ time.Time) error {
+	a.FailedLogins, a.LockedUntil = 0, time.Time{}
+	return nil
+}
+
+// Change applies an admin's change to the named account. An admin cannot
+// change their own account, so nobody can freeze or demote themselves out
+// of the admin menu by mistake.
+func (b *Bank) Change(actor, name, what string, change AdminChange) error {
+	if actor == name {
+		return refuse(ErrBadInput, "Administrators cannot change their own account here.")
+	}
+	err := b.update(func(tx Tx, now time.Time) error {
+		if err := b.requireAdmin(tx, actor); err != nil {
+			return err
+		}
+		a, err := b.load(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := change(a, now); err != nil {
+			return err
+		}
+		return saveAccount(tx, a, now)
+	})
+	if err == nil {
+		b.adminLog(actor, name, what, nil)
+	}
+	return err
+}
+
+func (b *Bank) adminLog(actor, target, what string, fields logrus.Fields) {
+	b.Log.WithFields(fields).WithFields(logrus.Fields{"admin": actor, "target": target}).Info("admin: " + what)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

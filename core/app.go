@@ -1,0 +1,207 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"atmshop/lib/prompt"
+
+	"github.com/sirupsen/logrus"
+)
+
+// App is the interactive program: a login, then a menu of commands, over
+// a prompt. Build it with New and call Run.
+type App struct {
+	bank    *Bank
+	prompt  *prompt.Prompter
+	out     io.Writer
+	log     *logrus.Entry
+	menu    *Menu
+	session Session
+}
+
+// Session is the logged-in user. It ends after Settings.SessionTimeout
+// without a command, at log out, or when the program stops.
+type Session struct {
+	User       string
+	Admin      bool
+	LastActive time.Time
+	Cart       Cart
+}
+
+// errQuit ends Run normally; errBack leaves a sub-menu.
+var (
+	errQuit = errors.New("quit")
+	errBack = errors.New("back")
+)
+
+// New builds the app around a bank, reading answers from in and writing
+// to out.
+func New(bank *Bank, in io.Reader, out io.Writer) (*App, error) {
+	menu, err := NewMenu(Commands())
+	if err != nil {
+		return nil, err
+	}
+	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu}, nil
+}
+
+// Run logs the user in and serves the menu until they quit or the input
+// ends (both are a normal end: nil). A cancelled ctx (Ctrl-C) returns its
+// error.
+func (a *App) Run(ctx context.Context) error {
+	err := a.run(ctx)
+	if errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
+		a.Printf("Goodbye.\n")
+		return nil
+	}
+	return err
+}
+
+func (a *App) run(ctx context.Context) error {
+	a.Printf("Welcome to atmshop.\n")
+	return a.serve(ctx, a.menu, "choice> ")
+}
+
+// serve shows menu and runs the chosen commands until one of them returns
+// errBack (back to the menu before), or the session ends.
+func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
+	for {
+		// Like the seed, the menu itself needs a login.
+		if a.session.User == "" {
+			if err := a.login(ctx); err != nil {
+				return err
+			}
+		}
+		menu.show(a)
+		choice, err := a.Ask(ctx, question)
+		if err != nil {
+			return err
+		}
+		choice = strings.TrimSpace(choice)
+		if choice == "" {
+			continue
+		}
+		cmd, ok := menu.lookup(choice, a.session.Admin)
+		if !ok {
+			a.Printf("Unknown choice %q: type one of the keys on the left of the menu.\n", truncate(choice))
+			continue
+		}
+		err = a.report(cmd.Run(ctx, a))
+		if errors.Is(err, errBack) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// report shows an action's error to the person and decides whether the
+// session goes on: refusals and internal errors are reported and the menu
+// continues; quitting, the end of input and Ctrl-C end it. This is the one
+// place errors become messages.
+func (a *App) report(err error) error {
+	var refusal *Refusal
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errQuit), errors.Is(err, errBack), errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &refusal):
+		a.Printf("%s\n", refusal.Msg)
+	case errors.Is(err, ErrCorrupt):
+		a.log.WithError(err).Error("corrupt data")
+		a.Printf("Error: %v\nNothing was changed. The file must be repaired or restored by the operator.\n", err)
+	default:
+		a.log.WithError(err).Error("internal error")
+		a.Printf("Sorry, something went wrong on our side and nothing was changed. The details are in the log.\n")
+	}
+	return nil
+}
+
+// login asks for a username and password until one is right. It is the
+// body of the login decorator and of the start of the program.
+func (a *App) login(ctx context.Context) error {
+	for {
+		name, err := a.Ask(ctx, "username: ")
+		if err != nil {
+			return err
+		}
+		name = strings.TrimSpace(name)
+		if name == "" {
+			a.Printf("Please type your username.\n")
+			continue
+		}
+		password, err := a.prompt.Password(ctx, "password: ")
+		if errors.Is(err, prompt.ErrTooLong) {
+			password, err = "", nil // refused below like any wrong password
+		}
+		if err != nil {
+			return err
+		}
+		acct, err := a.bank.Authenticate(name, password)
+		if err != nil {
+			if err := a.report(err); err != nil {
+				return err
+			}
+			continue
+		}
+		if a.session.User != acct.Name {
+			a.session = Session{User: acct.Name}
+		}
+		a.session.Admin = acct.Admin
+		a.session.LastActive = a.bank.Now()
+		a.Printf("Welcome, %s.\n", acct.Name)
+		return nil
+	}
+}
+
+// Ask prints question and returns one line of answer. An answer that is
+// too long is refused and asked again.
+func (a *App) Ask(ctx context.Context, question string) (string, error) {
+	for {
+		answer, err := a.prompt.Line(ctx, question)
+		if errors.Is(err, prompt.ErrTooLong) {
+			a.Printf("That answer is too long (more than %d characters); please try again.\n", prompt.MaxLine)
+			continue
+		}
+		return answer, err
+	}
+}
+
+// AskMoney asks for an amount in yuan until one parses. An empty answer
+// cancels with a refusal.
+func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
+	answer, err := a.Ask(ctx, question)
+	if err != nil {
+		return 0, err
+	}
+	m, err := ParseMoney(answer)
+	if err != nil {
+		return 0, refuse(ErrBadInput, "Invalid amount %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", truncate(strings.TrimSpace(answer)))
+	}
+	return m, positive(m)
+}
+
+// Confirm asks a yes/no question; only "y" or "yes" is yes.
+func (a *App) Confirm(ctx context.Context, question string) (bool, error) {
+	answer, err := a.Ask(ctx, question+" (y/n)> ")
+	if err != nil {
+		return false, err
+	}
+	answer = strings.ToLower(strings.TrimSpace(answer))
+	return answer == "y" || answer == "yes", nil
+}
+
+// User is the logged-in user's name.
+func (a *App) User() string { return a.session.User }
+
+// Bank is the bank the app works on.
+func (a *App) Bank() *Bank { return a.bank }
+
+// Printf writes to the person at the terminal.
+func (a *App) Printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }

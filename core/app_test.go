@@ -1,0 +1,253 @@
+package core_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"atmshop/core"
+)
+
+// scriptReader feeds the app one line per Read, like a person typing, and
+// obeys "#advance <duration>" lines itself by moving the fake clock, so a
+// test can let a session expire between two answers.
+type scriptReader struct {
+	lines   []string
+	clock   *clock
+	pending string // the rest of a line longer than a Read's buffer
+}
+
+func (r *scriptReader) Read(p []byte) (int, error) {
+	if r.pending != "" {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	for len(r.lines) > 0 {
+		line := r.lines[0]
+		r.lines = r.lines[1:]
+		if d, ok := strings.CutPrefix(line, "#advance "); ok {
+			dur, err := time.ParseDuration(d)
+			if err != nil {
+				return 0, err
+			}
+			r.clock.Advance(dur)
+			continue
+		}
+		n := copy(p, line+"\n")
+		r.pending = (line + "\n")[n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
+
+func (f *fixture) script(t *testing.T, lines ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	app, err := core.New(f.bank, &scriptReader{lines: lines, clock: f.clock}, &out)
+	if err != nil {
+		t.Fatalf("new app: %v", err)
+	}
+	if err := app.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+func assertContains(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q; output:\n%s", w, out)
+		}
+	}
+}
+
+func assertLacks(t *testing.T, out string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q, want it absent; output:\n%s", w, out)
+		}
+	}
+}
+
+func TestLoginThenBalance(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "2", "q")
+	assertContains(t, out, "Welcome, alice.", "Balance:", "1,000.00", "Credit limit:", "15,000.00", "Available:", "16,000.00", "Goodbye.")
+	assertLacks(t, out, "Owed")
+}
+
+func TestLoginFailureAsksAgainWithOneMessage(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "wrong", "nobody", "x", "alice", "alice-pw", "q")
+	if n := strings.Count(out, "Invalid username or password."); n != 2 {
+		t.Errorf("got %d invalid-login messages, want 2 (wrong password, unknown user); output:\n%s", n, out)
+	}
+	assertContains(t, out, "Welcome, alice.")
+	var reasons []string
+	for _, e := range f.logs.AllEntries() {
+		reasons = append(reasons, e.Message)
+	}
+	all := strings.Join(reasons, "|")
+	for _, want := range []string{"login failed: wrong password", "login failed: no such user", "login ok"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %q; log: %s", want, all)
+		}
+	}
+	for _, e := range f.logs.AllEntries() {
+		s, _ := e.String()
+		if strings.Contains(s, "alice-pw") || strings.Contains(s, "wrong") && !strings.Contains(s, "wrong password") {
+			t.Errorf("a password reached the log: %s", s)
+		}
+	}
+}
+
+func TestEndOfInputAtEveryPromptExitsCleanly(t *testing.T) {
+	full := []string{"alice", "alice-pw", "3", "bob", "10", "y", "q"}
+	for n := range len(full) {
+		f := newFixture(t)
+		f.script(t, full[:n]...) // script fails the test on any error
+	}
+}
+
+func TestSessionExpiryAsksLoginAndCarriesOn(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "#advance 9m", "2", "#advance 11m", "2", "alice", "alice-pw", "q")
+	if n := strings.Count(out, "Balance:"); n != 2 {
+		t.Errorf("balance shown %d times, want 2; output:\n%s", n, out)
+	}
+	if n := strings.Count(out, "session has expired"); n != 1 {
+		t.Errorf("expiry message shown %d times, want 1; output:\n%s", n, out)
+	}
+	// The second balance comes after the second login.
+	if strings.LastIndex(out, "Balance:") < strings.LastIndex(out, "Welcome, alice.") {
+		t.Errorf("balance was not shown after logging in again; output:\n%s", out)
+	}
+}
+
+func TestSessionStaysAliveWhileActive(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "#advance 9m", "2", "#advance 9m", "2", "#advance 9m", "2", "q")
+	assertLacks(t, out, "expired")
+	if n := strings.Count(out, "Balance:"); n != 3 {
+		t.Errorf("balance shown %d times, want 3", n)
+	}
+}
+
+func TestTransfer(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "3", "bob", "100.5", "y", "q")
+	assertContains(t, out, "Transferred 100.50 to bob")
+	if got, want := f.balance(t, "alice"), core.Money(100000-10050); got != want {
+		t.Errorf("alice has %s, want %s", got, want)
+	}
+	if got, want := f.balance(t, "bob"), core.Money(5000+10050); got != want {
+		t.Errorf("bob has %s, want %s", got, want)
+	}
+}
+
+func TestTransferRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer []string
+		want   string
+	}{
+		{"to oneself", []string{"alice"}, "You cannot transfer money to yourself."},
+		{"unknown recipient", []string{"nobody"}, `There is no account named "nobody".`},
+		{"path as recipient", []string{"../admin/admin"}, `There is no account named "../admin/admin".`},
+		{"zero", []string{"bob", "0"}, "The amount must be more than 0."},
+		{"negative", []string{"bob", "-5"}, "Invalid amount"},
+		{"NaN", []string{"bob", "NaN"}, "Invalid amount"},
+		{"exponent", []string{"bob", "1e3"}, "Invalid amount"},
+		{"three decimals", []string{"bob", "1.234"}, "Invalid amount"},
+		{"two points", []string{"bob", "1.2.3"}, "Invalid amount"},
+		{"absurd", []string{"bob", "99999999999999999999"}, "Invalid amount"},
+		{"over the credit limit", []string{"bob", "16000.01", "y"}, "Insufficient funds"},
+		{"not confirmed", []string{"bob", "10", "n"}, "Transfer cancelled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			before := f.snapshot()
+			lines := append(append([]string{"alice", "alice-pw", "3"}, tc.answer...), "q")
+			out := f.script(t, lines...)
+			assertContains(t, out, tc.want)
+			f.assertUnchanged(t, before)
+		})
+	}
+}
+
+func TestTransferUpToTheCreditLimit(t *testing.T) {
+	f := newFixture(t)
+	f.script(t, "alice", "alice-pw", "3", "bob", "16000", "y", "q")
+	if got, want := f.balance(t, "alice"), core.Money(-1500000); got != want {
+		t.Errorf("alice has %s, want %s", got, want)
+	}
+	out := f.script(t, "alice", "alice-pw", "2", "q")
+	assertContains(t, out, "Owed:", "15,000.00")
+}
+
+func TestNoCreditMeansOnlyTheBalance(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "bob", "bob-pw", "3", "alice", "50.01", "y", "3", "alice", "50", "y", "q")
+	assertContains(t, out, "Insufficient funds", "Transferred 50.00 to alice")
+	if got := f.balance(t, "bob"); got != 0 {
+		t.Errorf("bob has %s, want 0.00", got)
+	}
+}
+
+func TestUnknownChoiceAndBlankLines(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "", "   ", "9x", "\x1b[2J", "q")
+	assertContains(t, out, `Unknown choice "9x"`, `Unknown choice "\x1b[2J"`)
+}
+
+func TestVeryLongAnswerIsRefusedAndAskedAgain(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", strings.Repeat("2", 5000), "2", "q")
+	assertContains(t, out, "too long", "Balance:")
+}
+
+func TestLogoutAsksForLoginAgain(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "o", "bob", "bob-pw", "2", "q")
+	assertContains(t, out, "Goodbye, alice.", "Welcome, bob.", "50.00")
+}
+
+func TestAdminMenuIsHiddenFromOthers(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "a", "q")
+	assertLacks(t, out, "Admin")
+	assertContains(t, out, `Unknown choice "a"`)
+	out = f.script(t, "root", "root-pw", "a", "1", "b", "q")
+	assertContains(t, out, "Admin", "List accounts", "alice", "bob", "root", "3 accounts.")
+}
+
+func TestLockoutAfterFailedLogins(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "bob", "x1", "bob", "x2", "bob", "x3", "bob", "bob-pw")
+	assertContains(t, out, "locked until 2026-11-25 10:15:00")
+	assertLacks(t, out, "Welcome, bob.")
+	// The lock is in storage: a new app (a restart) still sees it.
+	out = f.script(t, "bob", "bob-pw")
+	assertContains(t, out, "locked until")
+	f.clock.Advance(15 * time.Minute)
+	out = f.script(t, "bob", "bob-pw", "q")
+	assertContains(t, out, "Welcome, bob.")
+}
+
+func TestSuccessResetsFailedLogins(t *testing.T) {
+	f := newFixture(t)
+	f.script(t, "bob", "x1", "bob", "x2", "bob", "bob-pw", "o", "bob", "x3", "bob", "x4", "bob", "bob-pw", "q")
+	a, err := f.bank.Account("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Locked(f.clock.Now()) || a.FailedLogins != 0 {
+		t.Errorf("bob locked=%v failures=%d, want unlocked with 0", a.Locked(f.clock.Now()), a.FailedLogins)
+	}
+}

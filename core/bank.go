@@ -1,0 +1,269 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Bank applies the money rules to accounts in storage. Every method is one
+// storage transaction: it re-reads what it needs, so a balance read earlier
+// (at login, say) is never written back stale.
+type Bank struct {
+	Store    Store
+	Settings Settings
+	Now      func() time.Time
+	Log      *logrus.Entry
+}
+
+// update runs fn in a transaction with the current time.
+func (b *Bank) update(fn func(tx Tx, now time.Time) error) error {
+	now := b.Now()
+	return b.Store.Update(func(tx Tx) error { return fn(tx, now) })
+}
+
+func (b *Bank) load(tx Tx, name string) (*Account, error) { return loadAccount(b.Store, tx, name) }
+
+// active loads the logged-in user's account and refuses if it has been
+// frozen since they logged in.
+func (b *Bank) active(tx Tx, name string) (*Account, error) {
+	a, err := b.load(tx, name)
+	if err != nil {
+		return nil, err
+	}
+	if a.Frozen {
+		return nil, refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+	}
+	return a, nil
+}
+
+// spend takes amount out of a, refusing if it would go past the credit limit.
+func spend(a *Account, amount Money, what string) error {
+	if amount > a.Available() {
+		return refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
+	}
+	return nil
+}
+
+// receive checks that amount can be added to a without passing MaxMoney.
+func receive(a *Account, amount Money) error {
+	if a.Balance > MaxMoney-amount {
+		return refuse(ErrTooMuch, "That would take the balance of %s past the maximum %s.", a.Name, MaxMoney)
+	}
+	return nil
+}
+
+func positive(amount Money) error {
+	if amount <= 0 {
+		return refuse(ErrBadInput, "The amount must be more than 0.")
+	}
+	return nil
+}
+
+// Bootstrap creates an account for every seed that has none yet. Existing
+// accounts are left alone: after the first start, storage is the truth.
+func (b *Bank) Bootstrap(seeds []UserSeed) error {
+	var missing []UserSeed
+	err := b.Store.View(func(tx Tx) error {
+		for _, s := range seeds {
+			_, err := tx.Get(accountDoc(s.Name))
+			if errors.Is(err, fs.ErrNotExist) {
+				missing = append(missing, s)
+			} else if err != nil {
+				return fmt.Errorf("check account %s: %w", s.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	// Hash outside the transaction: bcrypt is deliberately slow and other
+	// processes wait for the lock.
+	hashes := make([]string, len(missing))
+	for i, s := range missing {
+		if hashes[i], err = b.hash(s.Password); err != nil {
+			return fmt.Errorf("user %s: %w", s.Name, err)
+		}
+	}
+	return b.update(func(tx Tx, now time.Time) error {
+		for i, s := range missing {
+			err := b.create(tx, now, Account{Name: s.Name, PasswordHash: hashes[i], CreditLimit: s.CreditLimit, Admin: s.Admin}, s.Balance, "from config")
+			if err != nil && !errors.Is(err, ErrExists) { // another copy of the app won the race
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// create stores a new account and its opening balance.
+func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note string) error {
+	if _, err := tx.Get(accountDoc(a.Name)); err == nil {
+		return refuse(ErrExists, "An account named %q already exists.", a.Name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("check account %s: %w", a.Name, err)
+	}
+	a.Created = now
+	if opening != 0 {
+		ref := newID("o")
+		if err := post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
+			return err
+		}
+		b.Log.WithFields(logrus.Fields{"ref": ref, "user": a.Name, "amount": opening.String()}).Info("opening balance")
+	}
+	b.Log.WithField("user", a.Name).Info("account created")
+	return saveAccount(tx, &a, now)
+}
+
+func (b *Bank) hash(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), b.Settings.BcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// Account returns the current state of the named account.
+func (b *Bank) Account(name string) (*Account, error) {
+	var a *Account
+	err := b.Store.View(func(tx Tx) (err error) {
+		a, err = b.load(tx, name)
+		return err
+	})
+	return a, err
+}
+
+// Transfer moves amount from one account to another and records both
+// sides. It is refused, with nothing changed, for an unknown or frozen
+// recipient, for oneself, and beyond the sender's available funds.
+func (b *Bank) Transfer(from, to string, amount Money) (ref string, err error) {
+	if err := positive(amount); err != nil {
+		return "", err
+	}
+	err = b.update(func(tx Tx, now time.Time) error {
+		src, err := b.active(tx, from)
+		if err != nil {
+			return err
+		}
+		dst, err := b.recipient(tx, from, to)
+		if err != nil {
+			return err
+		}
+		if err := spend(src, amount, "this transfer"); err != nil {
+			return err
+		}
+		if err := receive(dst, amount); err != nil {
+			return err
+		}
+		ref = newID("t")
+		if err := post(tx, src, Entry{Ref: ref, Time: now, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+			return err
+		}
+		if err := post(tx, dst, Entry{Ref: ref, Time: now, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
+			return err
+		}
+		if err := saveAccount(tx, src, now); err != nil {
+			return err
+		}
+		return saveAccount(tx, dst, now)
+	})
+	if err == nil {
+		b.Log.WithFields(logrus.Fields{"ref": ref, "from": from, "to": to, "amount": amount.String()}).Info("transfer")
+	}
+	return ref, err
+}
+
+// CheckRecipient tells early whether to can receive a transfer from from,
+// so the person isn't asked for an amount in vain. Transfer checks again.
+func (b *Bank) CheckRecipient(from, to string) error {
+	return b.Store.View(func(tx Tx) error {
+		_, err := b.recipient(tx, from, to)
+		return err
+	})
+}
+
+func (b *Bank) recipient(tx Tx, from, to string) (*Account, error) {
+	if from == to {
+		return nil, refuse(ErrSelfTransfer, "You cannot transfer money to yourself.")
+	}
+	dst, err := b.load(tx, to)
+	if err != nil {
+		return nil, err
+	}
+	if dst.Frozen {
+		return nil, refuse(ErrFrozen, "The account %s is frozen and cannot receive transfers.", to)
+	}
+	return dst, nil
+}
+
+// WithdrawFee is the fee on a withdrawal of amount: WithdrawFeePercent of
+// it, rounded half up to the nearest fen (0.5 fen and more rounds up).
+func (b *Bank) WithdrawFee(amount Money) Money {
+	pct := Money(b.Settings.WithdrawFeePercent)
+	// Split amount so amount*pct cannot overflow near MaxMoney.
+	return amount/100*pct + (amount%100*pct+50)/100
+}
+
+// Withdraw pays out cash and charges the fee on top; both must fit in what
+// is available.
+func (b *Bank) Withdraw(name string, amount Money) (fee Money, err error) {
+	if err := positive(amount); err != nil {
+		return 0, err
+	}
+	fee = b.WithdrawFee(amount)
+	var ref string
+	err = b.update(func(tx Tx, now time.Time) error {
+		a, err := b.active(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := spend(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
+			return err
+		}
+		ref = newID("w")
+		if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
+			return err
+		}
+		if fee > 0 {
+			if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
+				return err
+			}
+		}
+		return saveAccount(tx, a, now)
+	})
+	if err == nil {
+		b.Log.WithFields(logrus.Fields{"ref": ref, "user": name, "amount": amount.String(), "fee": fee.String()}).Info("withdrawal")
+	}
+	return fee, err
+}
+
+// Repay pays money into the account.
+func (b *Bank) Repay(name string, amount Money) error {
+	if err := positive(amount); err != nil {
+		return err
+	}
+	var ref string
+	err := b.update(func(tx Tx, now time.Time) error {
+		a, err := b.active(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := receive(a, amount); err != nil {
+			return err
+		}
+		ref = newID("r")
+		if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
+			return err
+		}
+		return saveAccount(tx, a, now)
+	})
+	if err == nil {
+		b.Log.WithFields(logrus.Fields{"ref": ref, "user": name, "amount": amount.String()}).Info("repayment")
+	}
+	return err
+}

@@ -1,0 +1,19 @@
+package core
+
+import "context"
+
+var balanceCommand = Command{Key: "2", Label: "Balance", Access: LoggedIn, Run: balance}
+
+func balance(ctx context.Context, app *App) error {
+	a, err := app.Bank().Account(app.User())
+	if err != nil {
+		return err
+	}
+	app.Printf("Balance:      %14s\n", a.Balance)
+	app.Printf("Credit limit: %14s\n", a.CreditLimit)
+	app.Printf("Available:    %14s\n", a.Available())
+	if a.Owed() > 0 {
+		app.Printf("Owed:         %14s\n", a.Owed())
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+package core
+
+import "context"
+
+var ordersCommand = Command{Key: "7", Label: "Orders", Access: LoggedIn, Run: orders}
+
+func orders(ctx context.Context, app *App) error {
+	list, err := app.Bank().Orders(app.User())
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		app.Printf("You have no orders yet.\n")
+		return nil
+	}
+	for _, o := range list {
+		app.Printf("%s  %s  %12s  %s\n", o.Time.Format("2006-01-02 15:04"), o.ID, o.Total, describeLines(o.Lines))
+	}
+	return nil
+}

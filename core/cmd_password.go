@@ -1,0 +1,28 @@
+package core
+
+import "context"
+
+var passwordCommand = Command{Key: "8", Label: "Change password", Access: LoggedIn, Run: changePassword}
+
+func changePassword(ctx context.Context, app *App) error {
+	old, err := app.prompt.Password(ctx, "current password: ")
+	if err != nil {
+		return err
+	}
+	newPassword, err := app.prompt.Password(ctx, "new password: ")
+	if err != nil {
+		return err
+	}
+	again, err := app.prompt.Password(ctx, "new password again: ")
+	if err != nil {
+		return err
+	}
+	if newPassword != again {
+		return refuse(ErrBadInput, "The two new passwords differ; nothing was changed.")
+	}
+	if err := app.Bank().ChangePassword(app.User(), old, newPassword); err != nil {
+		return err
+	}
+	app.Printf("Password changed.\n")
+	return nil
+}

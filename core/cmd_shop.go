@@ -1,0 +1,153 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+var shopCommand = Command{Key: "1", Label: "Shop", Access: LoggedIn, Run: shop}
+
+const shopHelp = "Type an item number to add it, c to see the cart, e to edit it, x to check out, b to go back."
+
+// shop runs the shop's own small loop until the user checks out or goes
+// back. The cart stays in the session, so leaving the shop keeps it.
+func shop(ctx context.Context, app *App) error {
+	catalog := app.Bank().Settings.Catalog
+	showCatalog(app, catalog)
+	app.Printf("%s\n", shopHelp)
+	cart := &app.session.Cart
+	for {
+		choice, err := app.Ask(ctx, fmt.Sprintf("shop [cart: %d, %s]> ", len(cart.Lines), cart.Total()))
+		if err != nil {
+			return err
+		}
+		choice = strings.ToLower(strings.TrimSpace(choice))
+		switch choice {
+		case "":
+		case "b":
+			return nil
+		case "c":
+			showCart(app, cart)
+		case "e":
+			err = editCart(ctx, app, cart)
+		case "x":
+			var done bool
+			if done, err = checkout(ctx, app, cart); done {
+				return nil
+			}
+		default:
+			err = addToCart(ctx, app, cart, catalog, choice)
+		}
+		if err := app.report(err); err != nil {
+			return err
+		}
+	}
+}
+
+func showCatalog(app *App, catalog []Item) {
+	width := len("Item")
+	for _, it := range catalog {
+		width = max(width, utf8.RuneCountInString(it.Name))
+	}
+	app.Printf("  %3s  %-*s %12s\n", "#", width, "Item", "Price")
+	for i, it := range catalog {
+		app.Printf("  %3d  %-*s %12s\n", i+1, width, it.Name, it.Price)
+	}
+}
+
+func showCart(app *App, cart *Cart) {
+	if len(cart.Lines) == 0 {
+		app.Printf("The cart is empty.\n")
+		return
+	}
+	width := len("Item")
+	for _, l := range cart.Lines {
+		width = max(width, utf8.RuneCountInString(l.Item))
+	}
+	app.Printf("  %3s  %-*s %5s %12s\n", "#", width, "Item", "Qty", "Total")
+	for i, l := range cart.Lines {
+		app.Printf("  %3d  %-*s %5d %12s\n", i+1, width, l.Item, l.Quantity, l.Total())
+	}
+	app.Printf("  %3s  %-*s %5s %12s\n", "", width, "Total", "", cart.Total())
+}
+
+// askNumber reads a whole number from 0 to maxN.
+func askNumber(ctx context.Context, app *App, question, what string, maxN int) (int, error) {
+	answer, err := app.Ask(ctx, question)
+	if err != nil {
+		return 0, err
+	}
+	return parseNumber(answer, what, maxN)
+}
+
+func parseNumber(answer, what string, maxN int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(answer))
+	if err != nil || n < 0 || n > maxN {
+		return 0, refuse(ErrBadInput, "Invalid %s %q: type a whole number from 0 to %d.", what, truncate(strings.TrimSpace(answer)), maxN)
+	}
+	return n, nil
+}
+
+func addToCart(ctx context.Context, app *App, cart *Cart, catalog []Item, choice string) error {
+	n, err := strconv.Atoi(choice)
+	if err != nil || n < 1 || n > len(catalog) {
+		return refuse(ErrBadInput, "Unknown choice %q. %s", truncate(choice), shopHelp)
+	}
+	item := catalog[n-1]
+	q, err := askNumber(ctx, app, "quantity> ", "quantity", MaxQuantity)
+	if err != nil {
+		return err
+	}
+	if q == 0 {
+		app.Printf("Nothing added.\n")
+		return nil
+	}
+	if err := cart.Add(item, q); err != nil {
+		return err
+	}
+	app.Printf("Added %d x %s. Cart total: %s.\n", q, item.Name, cart.Total())
+	return nil
+}
+
+func editCart(ctx context.Context, app *App, cart *Cart) error {
+	showCart(app, cart)
+	if len(cart.Lines) == 0 {
+		return nil
+	}
+	line, err := askNumber(ctx, app, "line to change> ", "line", len(cart.Lines))
+	if err != nil || line == 0 {
+		return err
+	}
+	q, err := askNumber(ctx, app, "new quantity (0 removes it)> ", "quantity", MaxQuantity)
+	if err != nil {
+		return err
+	}
+	if err := cart.SetQuantity(line-1, q); err != nil {
+		return err
+	}
+	showCart(app, cart)
+	return nil
+}
+
+// checkout pays for the cart after a confirmation; done is true when the
+// order went through.
+func checkout(ctx context.Context, app *App, cart *Cart) (done bool, err error) {
+	if len(cart.Lines) == 0 {
+		return false, refuse(ErrBadInput, "The cart is empty: add an item by its number first.")
+	}
+	showCart(app, cart)
+	ok, err := app.Confirm(ctx, fmt.Sprintf("Pay %s by card?", cart.Total()))
+	if err != nil || !ok {
+		app.Printf("Not paid; the cart is kept.\n")
+		return false, err
+	}
+	order, err := app.Bank().Checkout(app.User(), cart)
+	if err != nil {
+		return false, err
+	}
+	app.Printf("Paid %s. Order %s is placed.\n", order.Total, order.ID)
+	return true, nil
+}

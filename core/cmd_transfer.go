@@ -1,0 +1,34 @@
+package core
+
+import (
+	"context"
+	"strings"
+)
+
+var transferCommand = Command{Key: "3", Label: "Transfer", Access: LoggedIn, Run: transfer}
+
+func transfer(ctx context.Context, app *App) error {
+	to, err := app.Ask(ctx, "recipient> ")
+	if err != nil {
+		return err
+	}
+	to = strings.TrimSpace(to)
+	if err := app.Bank().CheckRecipient(app.User(), to); err != nil {
+		return err
+	}
+	amount, err := app.AskMoney(ctx, "amount> ")
+	if err != nil {
+		return err
+	}
+	ok, err := app.Confirm(ctx, "Transfer "+amount.String()+" to "+truncate(to)+"?")
+	if err != nil || !ok {
+		app.Printf("Transfer cancelled; nothing was changed.\n")
+		return err
+	}
+	ref, err := app.Bank().Transfer(app.User(), to, amount)
+	if err != nil {
+		return err
+	}
+	app.Printf("Transferred %s to %s (ref %s).\n", amount, to, ref)
+	return nil
+}

@@ -1,0 +1,44 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Refusal is an error written for the person at the terminal: the action
+// was refused for a reason they can act on, and nothing was changed.
+type Refusal struct {
+	Reason error // a sentinel below, for errors.Is in tests
+	Msg    string
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+func (r *Refusal) Unwrap() error { return r.Reason }
+
+func refuse(reason error, format string, args ...any) error {
+	return &Refusal{Reason: reason, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Reasons for refusals. Tests match them with errors.Is.
+var (
+	ErrBadInput          = errors.New("bad input")
+	ErrInsufficientFunds = errors.New("insufficient funds")
+	ErrUnknownUser       = errors.New("unknown user")
+	ErrSelfTransfer      = errors.New("transfer to oneself")
+	ErrFrozen            = errors.New("account frozen")
+	ErrLocked            = errors.New("account locked")
+	ErrBadLogin          = errors.New("invalid username or password")
+	ErrExists            = errors.New("account exists")
+	ErrTooMuch           = errors.New("amount too large")
+	ErrNotAdmin          = errors.New("not an admin")
+)
+
+// truncate shortens user input quoted back in a message, so a pasted
+// megabyte doesn't flood the screen.
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}

@@ -1,0 +1,112 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Action is what a menu command does.
+type Action func(ctx context.Context, app *App) error
+
+// Access says who may run a command.
+type Access int
+
+const (
+	Anyone    Access = iota // no login needed (Quit, Log out)
+	LoggedIn                // needs a live session: wrapped by RequireLogin
+	AdminOnly               // needs a live admin session; hidden from others
+)
+
+// Command is one menu entry. To add one, write a Command in its own file
+// and list it in Commands; the menu applies the login decorator itself, so
+// no command can forget it.
+type Command struct {
+	Key    string // what the user types
+	Label  string // what the menu shows
+	Access Access
+	Run    Action
+}
+
+// Menu is a validated, ordered set of commands.
+type Menu struct {
+	commands []Command
+	byKey    map[string]int
+}
+
+// NewMenu checks the commands and wraps each one in the decorators its
+// Access asks for. A duplicate or empty key is a programming mistake and
+// fails here, at start-up, not when someone presses the key.
+func NewMenu(commands []Command) (*Menu, error) {
+	m := &Menu{byKey: map[string]int{}}
+	for _, c := range commands {
+		if c.Key == "" || c.Label == "" || c.Run == nil {
+			return nil, fmt.Errorf("menu command %q (%q) needs a key, a label and a Run function", c.Key, c.Label)
+		}
+		if _, dup := m.byKey[c.Key]; dup {
+			return nil, fmt.Errorf("menu key %q is used twice (%q and %q)", c.Key, m.commands[m.byKey[c.Key]].Label, c.Label)
+		}
+		switch c.Access {
+		case AdminOnly:
+			c.Run = RequireLogin(RequireAdmin(c.Run))
+		case LoggedIn:
+			c.Run = RequireLogin(c.Run)
+		}
+		m.byKey[c.Key] = len(m.commands)
+		m.commands = append(m.commands, c)
+	}
+	return m, nil
+}
+
+// visible reports whether the menu shows c to a user.
+func visible(c Command, admin bool) bool { return c.Access != AdminOnly || admin }
+
+func (m *Menu) lookup(key string, admin bool) (Command, bool) {
+	i, ok := m.byKey[key]
+	if !ok || !visible(m.commands[i], admin) {
+		return Command{}, false
+	}
+	return m.commands[i], true
+}
+
+func (m *Menu) show(app *App) {
+	app.Printf("\n")
+	for _, c := range m.commands {
+		if visible(c, app.session.Admin) {
+			app.Printf("  %-2s %s\n", c.Key, c.Label)
+		}
+	}
+}
+
+// RequireLogin is the seed's @auth decorator: it runs next only within a
+// live session. A session lives SessionTimeout after the last command;
+// once it has expired the user logs in again and, on success, the command
+// carries on.
+func RequireLogin(next Action) Action {
+	return func(ctx context.Context, app *App) error {
+		s := &app.session
+		now := app.bank.Now()
+		if s.User == "" || now.Sub(s.LastActive) >= app.bank.Settings.SessionTimeout {
+			if s.User != "" {
+				app.Printf("Your session has expired after %s without activity; please log in again.\n", app.bank.Settings.SessionTimeout.Round(time.Second))
+			}
+			if err := app.login(ctx); err != nil {
+				return err
+			}
+		}
+		err := next(ctx, app)
+		s.LastActive = app.bank.Now()
+		return err
+	}
+}
+
+// RequireAdmin runs next only for an admin. The menu hides admin commands
+// from others; this makes sure they can't be reached either.
+func RequireAdmin(next Action) Action {
+	return func(ctx context.Context, app *App) error {
+		if !app.session.Admin {
+			return refuse(ErrNotAdmin, "Only an administrator can do that.")
+		}
+		return next(ctx, app)
+	}
+}

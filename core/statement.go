@@ -1,0 +1,53 @@
+package core
+
+import (
+	"fmt"
+	"time"
+)
+
+// Statement is one month of one account.
+type Statement struct {
+	Month   time.Time // first day of the month
+	Opening Money
+	Closing Money
+	In, Out Money            // totals of money in and out (Out is positive)
+	ByKind  map[string]Money // money out by kind of spending (positive)
+	Entries []Entry
+}
+
+// Statement reads the month's entries. Its cost depends on that month
+// only, never on the length of the whole history.
+func (b *Bank) Statement(name string, month time.Time) (*Statement, error) {
+	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, month.Location()), ByKind: map[string]Money{}}
+	err := b.Store.View(func(tx Tx) error {
+		if _, err := b.load(tx, name); err != nil {
+			return err
+		}
+		var err error
+		if s.Entries, err = monthEntries(b.Store, tx, name, s.Month); err != nil {
+			return err
+		}
+		if len(s.Entries) == 0 {
+			s.Opening, err = balanceBefore(b.Store, tx, name, s.Month)
+			s.Closing = s.Opening
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statement for %s: %w", name, err)
+	}
+	if n := len(s.Entries); n > 0 {
+		s.Opening = s.Entries[0].BalanceAfter - s.Entries[0].Amount
+		s.Closing = s.Entries[n-1].BalanceAfter
+	}
+	for _, e := range s.Entries {
+		if e.Amount >= 0 {
+			s.In += e.Amount
+		} else {
+			s.Out -= e.Amount
+			s.ByKind[e.Kind] -= e.Amount
+		}
+	}
+	return s, nil
+}
