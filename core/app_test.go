@@ -11,12 +11,14 @@ import (
 	"atmshop/core"
 )
 
-// scriptReader feeds the app one line per Read, like a person typing, and
+// scriptReader feeds the app one line per Read, like a person typing. It
 // obeys "#advance <duration>" lines itself by moving the fake clock, so a
-// test can let a session expire between two answers.
+// test can let a session expire between two answers, and hands other
+// "#" lines to hook, to change the world between two answers.
 type scriptReader struct {
 	lines   []string
 	clock   *clock
+	hook    func(line string)
 	pending string // the rest of a line longer than a Read's buffer
 }
 
@@ -35,6 +37,10 @@ func (r *scriptReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 			r.clock.Advance(dur)
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			r.hook(line)
 			continue
 		}
 		n := copy(p, line+"\n")
