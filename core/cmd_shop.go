@@ -48,6 +48,7 @@ func shop(ctx context.Context, app *App) error {
 }
 
 func showCatalog(app *App, catalog []Item) {
+	app.Printf("Shop: what we sell\n")
 	width := len("Item")
 	for _, it := range catalog {
 		width = max(width, utf8.RuneCountInString(it.Name))

@@ -1,5 +1,7 @@
 package core
 
+import "atmshop/lib/docstore"
+
 // Store is what core needs from storage: all-or-nothing transactions over
 // named documents. *docstore.Store provides it through DocStore; tests can
 // wrap it to inject failures.
@@ -17,3 +19,19 @@ type Tx interface {
 	Append(name string, data []byte) error
 	List(dir string) ([]string, error)
 }
+
+// DocStore adapts a *docstore.Store to Store. Go has no variance for func
+// parameters, so the callback types need this one-line bridge.
+func DocStore(s *docstore.Store) Store { return docStore{s} }
+
+type docStore struct{ s *docstore.Store }
+
+func (d docStore) Update(fn func(Tx) error) error {
+	return d.s.Update(func(tx *docstore.Tx) error { return fn(tx) })
+}
+
+func (d docStore) View(fn func(Tx) error) error {
+	return d.s.View(func(tx *docstore.Tx) error { return fn(tx) })
+}
+
+func (d docStore) Path(name string) string { return d.s.Path(name) }
