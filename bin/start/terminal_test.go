@@ -1,0 +1,175 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+// terminal runs atmshop on a real pseudo-terminal, as a person would.
+type terminal struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	master *os.File
+	tty    *os.File // the program's side, to inspect its modes
+	mu     sync.Mutex
+	screen bytes.Buffer
+	done   chan error
+}
+
+func startTerminal(t *testing.T) *terminal {
+	t.Helper()
+	dir := t.TempDir()
+	config, err := os.ReadFile(filepath.Join("testdata", "config.ini"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "conf", "config.ini"), config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	master, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	t.Cleanup(func() { master.Close(); tty.Close() })
+	// "atmshop" is this test binary, put on PATH by testscript.Main.
+	cmd := exec.Command("atmshop")
+	cmd.Dir = dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{t: t, cmd: cmd, master: master, tty: tty, done: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			term.mu.Lock()
+			term.screen.Write(buf[:n])
+			term.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { term.done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return term
+}
+
+func (term *terminal) text() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.screen.String()
+}
+
+// waitFor waits until the screen shows want. The limit only stops a hung
+// test; nothing here measures time.
+func (term *terminal) waitFor(want string) {
+	term.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(term.text(), want) {
+			return
+		}
+	}
+	term.t.Fatalf("the screen never showed %q; it shows:\n%s", want, term.text())
+}
+
+func (term *terminal) typeKeys(keys string) {
+	term.t.Helper()
+	if _, err := term.master.Write([]byte(keys)); err != nil {
+		term.t.Fatal(err)
+	}
+}
+
+func (term *terminal) echoOn() bool {
+	term.t.Helper()
+	modes, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	return modes.Lflag&unix.ECHO != 0
+}
+
+// waitEchoOff waits until the program has turned echo off for a password.
+func (term *terminal) waitEchoOff() {
+	term.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if !term.echoOn() {
+			return
+		}
+	}
+	term.t.Fatalf("echo stayed on at the password prompt")
+}
+
+func (term *terminal) exitCode() int {
+	term.t.Helper()
+	select {
+	case err := <-term.done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			term.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		term.t.Fatalf("the program did not exit; the screen shows:\n%s", term.text())
+		return -1
+	}
+}
+
+func TestTerminalPasswordIsNotEchoed(t *testing.T) {
+	term := startTerminal(t)
+	term.waitFor("username: ")
+	term.typeKeys("alice\r")
+	term.waitFor("password: ")
+	term.waitEchoOff()
+	term.typeKeys("alice-pw\r")
+	term.waitFor("Welcome, alice.")
+	if strings.Contains(term.text(), "alice-pw") {
+		t.Errorf("the password was echoed:\n%s", term.text())
+	}
+	if !term.echoOn() {
+		t.Errorf("echo is still off after the password")
+	}
+	term.typeKeys("2\r")
+	term.waitFor("Available:")
+	term.typeKeys("\x04") // Ctrl-D at the menu: a normal end
+	term.waitFor("Goodbye.")
+	if code := term.exitCode(); code != 0 {
+		t.Errorf("exit code after Ctrl-D %d, want 0", code)
+	}
+}
+
+func TestTerminalCtrlCAtPasswordRestoresEcho(t *testing.T) {
+	term := startTerminal(t)
+	term.waitFor("username: ")
+	term.typeKeys("alice\r")
+	term.waitFor("password: ")
+	term.waitEchoOff()
+	term.typeKeys("\x03") // Ctrl-C
+	if code := term.exitCode(); code != 130 {
+		t.Errorf("exit code after Ctrl-C %d, want 130", code)
+	}
+	if !term.echoOn() {
+		t.Errorf("echo is off after Ctrl-C at the password prompt: the user's shell would not show what they type")
+	}
+}
