@@ -1,0 +1,494 @@
+package docstore_test
+
+import (
+	"errors"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"atmshop/lib/docstore"
+)
+
+// noCheckpoint keeps the journal growing, so tests can count fsyncs and
+// find records in it.
+var noCheckpoint = docstore.Options{CheckpointBytes: math.MaxInt64}
+
+func open(t testing.TB, dir string, opts docstore.Options) *docstore.Store {
+	t.Helper()
+	s, err := docstore.Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func update(t testing.TB, s *docstore.Store, fn func(tx *docstore.Tx) error) {
+	t.Helper()
+	if err := s.Update(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func put(t testing.TB, s *docstore.Store, name, data string) {
+	t.Helper()
+	update(t, s, func(tx *docstore.Tx) error { return tx.Put(name, []byte(data)) })
+}
+
+func appendTo(t testing.TB, s *docstore.Store, name, data string) {
+	t.Helper()
+	update(t, s, func(tx *docstore.Tx) error { return tx.Append(name, []byte(data)) })
+}
+
+// get reads name in a View and fails the test on any error.
+func get(t testing.TB, s *docstore.Store, name string) string {
+	t.Helper()
+	var data []byte
+	err := s.View(func(tx *docstore.Tx) error {
+		var err error
+		data, err = tx.Get(name)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func list(t testing.TB, s *docstore.Store, dir string) []string {
+	t.Helper()
+	var names []string
+	err := s.View(func(tx *docstore.Tx) error {
+		var err error
+		names, err = tx.List(dir)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func fileSize(t testing.TB, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// increment adds one to the number in the file "counter" and, if log is
+// not empty, appends the new number as a line to log, in one transaction.
+func increment(s *docstore.Store, log string) (int, error) {
+	var n int
+	err := s.Update(func(tx *docstore.Tx) error {
+		data, err := tx.Get("counter")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if len(data) > 0 {
+			if n, err = strconv.Atoi(string(data)); err != nil {
+				return err
+			}
+		}
+		n++
+		if log != "" {
+			if err := tx.Append(log, []byte(strconv.Itoa(n)+"\n")); err != nil {
+				return err
+			}
+		}
+		return tx.Put("counter", []byte(strconv.Itoa(n)))
+	})
+	return n, err
+}
+
+func TestRoundTrip(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	put(t, s, "accounts/alex.json", `{"balance":100}`)
+	put(t, s, "accounts/bo.json", `{"balance":7}`)
+	put(t, s, "accounts/alex.json", `{"balance":5}`)
+	appendTo(t, s, "ledger/alex/2026-11.jsonl", "a\n")
+	appendTo(t, s, "ledger/alex/2026-11.jsonl", "b\n")
+	put(t, s, "top", "x")
+
+	if got, want := get(t, s, "accounts/alex.json"), `{"balance":5}`; got != want {
+		t.Errorf("alex.json = %q, want %q", got, want)
+	}
+	if got, want := get(t, s, "ledger/alex/2026-11.jsonl"), "a\nb\n"; got != want {
+		t.Errorf("ledger = %q, want %q", got, want)
+	}
+	for _, c := range []struct {
+		dir  string
+		want []string
+	}{
+		{"accounts", []string{"alex.json", "bo.json"}},
+		{"ledger", nil},
+		{"ledger/alex", []string{"2026-11.jsonl"}},
+		{"", []string{"top"}},
+		{"missing", nil},
+	} {
+		if got := list(t, s, c.dir); !slices.Equal(got, c.want) {
+			t.Errorf("List(%q) = %q, want %q", c.dir, got, c.want)
+		}
+	}
+
+	err := s.View(func(tx *docstore.Tx) error {
+		_, err := tx.Get("accounts/nobody.json")
+		return err
+	})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Get of a missing file: %v, want fs.ErrNotExist", err)
+	}
+	if got, want := s.Path("accounts/alex.json"), filepath.Join(s.Dir(), "accounts", "alex.json"); got != want {
+		t.Errorf("Path = %q, want %q", got, want)
+	}
+}
+
+func TestListHidesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	put(t, s, "d/ok.json", "1")
+	for _, name := range []string{".hidden", "bad name.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, "d", name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d", "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(t, s, "d"), []string{"ok.json"}; !slices.Equal(got, want) {
+		t.Errorf("List = %q, want %q", got, want)
+	}
+}
+
+func TestOwnWritesVisible(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	appendTo(t, s, "log", "0")
+	update(t, s, func(tx *docstore.Tx) error {
+		steps := []struct {
+			write      func() error
+			name, want string
+		}{
+			{func() error { return tx.Put("a", []byte("x")) }, "a", "x"},
+			{func() error { return tx.Append("a", []byte("y")) }, "a", "xy"},
+			{func() error { return tx.Append("log", []byte("1")) }, "log", "01"},
+			{func() error { return tx.Append("log", []byte("2")) }, "log", "012"},
+			{func() error { return tx.Append("new/b", []byte("z")) }, "new/b", "z"},
+			{func() error { return tx.Put("log", []byte("p")) }, "log", "p"},
+			{func() error { return tx.Append("log", []byte("q")) }, "log", "pq"},
+		}
+		for _, st := range steps {
+			if err := st.write(); err != nil {
+				return err
+			}
+			got, err := tx.Get(st.name)
+			if err != nil {
+				return err
+			}
+			if string(got) != st.want {
+				t.Errorf("inside tx: Get(%q) = %q, want %q", st.name, got, st.want)
+			}
+		}
+		names, err := tx.List("new")
+		if err != nil {
+			return err
+		}
+		if want := []string{"b"}; !slices.Equal(names, want) {
+			t.Errorf("inside tx: List(new) = %q, want %q", names, want)
+		}
+		return nil
+	})
+	for name, want := range map[string]string{"a": "xy", "log": "pq", "new/b": "z"} {
+		if got := get(t, s, name); got != want {
+			t.Errorf("after commit: %s = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestFnErrorWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, noCheckpoint)
+	put(t, s, "a", "old")
+	journal := filepath.Join(dir, docstore.JournalName)
+	size, fsyncs := fileSize(t, journal), s.Fsyncs()
+
+	errStop := errors.New("stop")
+	err := s.Update(func(tx *docstore.Tx) error {
+		if err := tx.Put("a", []byte("new")); err != nil {
+			return err
+		}
+		if err := tx.Append("b", []byte("new")); err != nil {
+			return err
+		}
+		return errStop
+	})
+	if err != errStop {
+		t.Fatalf("Update = %v, want the fn's error unchanged", err)
+	}
+	if got := get(t, s, "a"); got != "old" {
+		t.Errorf("a = %q, want %q", got, "old")
+	}
+	if _, err := os.Stat(s.Path("b")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stat b: %v, want not exist", err)
+	}
+	if got := fileSize(t, journal); got != size {
+		t.Errorf("journal size = %d, want %d", got, size)
+	}
+	if got := s.Fsyncs(); got != fsyncs {
+		t.Errorf("fsyncs = %d, want %d", got, fsyncs)
+	}
+}
+
+func TestViewCannotWrite(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	err := s.View(func(tx *docstore.Tx) error {
+		if err := tx.Put("a", []byte("x")); !errors.Is(err, docstore.ErrReadOnly) {
+			t.Errorf("Put in View: %v, want ErrReadOnly", err)
+		}
+		if err := tx.Append("b", []byte("x")); !errors.Is(err, docstore.ErrReadOnly) {
+			t.Errorf("Append in View: %v, want ErrReadOnly", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if _, err := os.Stat(s.Path(name)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stat %s: %v, want not exist", name, err)
+		}
+	}
+}
+
+func TestBadNames(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "store")
+	s := open(t, dir, docstore.Options{})
+	bad := []string{
+		"", "../x", "a/../b", "/abs", ".lock", ".journal", "a//b", "a/", `a\b`, "x\x00",
+		"é.json", "a b", "a/./b", "a:b", "nul", "con.json", "lpt1", "trailing.",
+	}
+	for _, name := range bad {
+		t.Run(name, func(t *testing.T) {
+			err := s.Update(func(tx *docstore.Tx) error {
+				_, getErr := tx.Get(name)
+				errs := map[string]error{
+					"Get":    getErr,
+					"Put":    tx.Put(name, []byte("x")),
+					"Append": tx.Append(name, []byte("x")),
+				}
+				if name != "" { // List("") is the root
+					_, errs["List"] = tx.List(name)
+				}
+				for method, err := range errs {
+					if !errors.Is(err, docstore.ErrBadName) {
+						t.Errorf("%s: %v, want ErrBadName", method, err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(parent, "x")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a file escaped the store: %v", err)
+	}
+
+	good := []string{"a", "accounts/alex.json", "ledger/alex/2026-11.jsonl", "A_b-c.d", "x..y", "console"}
+	for _, name := range good {
+		put(t, s, name, name)
+		if got := get(t, s, name); got != name {
+			t.Errorf("%s = %q, want %q", name, got, name)
+		}
+	}
+}
+
+func TestWriteConflicts(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	put(t, s, "d/f", "1")
+	cases := map[string]func(tx *docstore.Tx) error{
+		"folder as file": func(tx *docstore.Tx) error { return tx.Put("d", []byte("x")) },
+		"file as folder": func(tx *docstore.Tx) error { return tx.Append("d/f/g", []byte("x")) },
+		"in one tx": func(tx *docstore.Tx) error {
+			return errors.Join(tx.Put("e", []byte("x")), tx.Put("e/f", []byte("x")))
+		},
+	}
+	for name, fn := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := s.Update(fn); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+	if _, err := os.Stat(s.Path("e")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stat e: %v, want not exist", err)
+	}
+	// The refused writes must not have reached the journal, or every later
+	// transaction would fail trying to apply them.
+	if got := get(t, s, "d/f"); got != "1" {
+		t.Errorf("d/f = %q, want %q", got, "1")
+	}
+}
+
+func TestTxUnusableAfterEnd(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	put(t, s, "a", "1")
+	var kept *docstore.Tx
+	update(t, s, func(tx *docstore.Tx) error {
+		kept = tx
+		return nil
+	})
+	if _, err := kept.Get("a"); err == nil {
+		t.Error("Get after the transaction ended: no error")
+	}
+	if err := kept.Put("a", []byte("2")); err == nil {
+		t.Error("Put after the transaction ended: no error")
+	}
+	if _, err := kept.List(""); err == nil {
+		t.Error("List after the transaction ended: no error")
+	}
+	if got := get(t, s, "a"); got != "1" {
+		t.Errorf("a = %q, want %q", got, "1")
+	}
+}
+
+func TestClosedStoreRefuses(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(func(*docstore.Tx) error { return nil }); err == nil {
+		t.Error("View on a closed store: no error")
+	}
+}
+
+func TestOneFsyncPerCommit(t *testing.T) {
+	s := open(t, t.TempDir(), noCheckpoint)
+	put(t, s, "accounts/bo.json", "1")
+	cases := []struct {
+		name string
+		run  func() error
+		want int64
+	}{
+		{"transfer", func() error {
+			return s.Update(func(tx *docstore.Tx) error {
+				return errors.Join(
+					tx.Put("accounts/alex.json", []byte("90")),
+					tx.Put("accounts/bo.json", []byte("10")),
+					tx.Append("ledger/alex.jsonl", []byte("-10\n")),
+					tx.Append("ledger/bo.jsonl", []byte("+10\n")),
+				)
+			})
+		}, 1},
+		{"read-only update", func() error {
+			return s.Update(func(tx *docstore.Tx) error {
+				_, err := tx.Get("accounts/bo.json")
+				return err
+			})
+		}, 0},
+		{"empty update", func() error { return s.Update(func(*docstore.Tx) error { return nil }) }, 0},
+		{"view", func() error {
+			return s.View(func(tx *docstore.Tx) error {
+				_, err := tx.List("accounts")
+				return err
+			})
+		}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := s.Fsyncs()
+			if err := c.run(); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Fsyncs() - before; got != c.want {
+				t.Errorf("fsyncs = %d, want %d", got, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	const limit = 1024
+	s := open(t, dir, docstore.Options{CheckpointBytes: limit})
+	journal := filepath.Join(dir, docstore.JournalName)
+	want := map[string]string{}
+	var log []byte
+	for i := range 200 {
+		name := "k/" + strconv.Itoa(i%7) + ".json"
+		line := strconv.Itoa(i) + "\n"
+		update(t, s, func(tx *docstore.Tx) error {
+			return errors.Join(tx.Put(name, []byte(line)), tx.Append("log/all", []byte(line)))
+		})
+		want[name] = line
+		log = append(log, line...)
+		// A commit that takes the journal past the limit checkpoints, so it
+		// never stays past it; without checkpoints it would reach 10 KiB.
+		if size := fileSize(t, journal); size > limit {
+			t.Fatalf("after commit %d the journal has %d bytes, limit %d", i, size, limit)
+		}
+	}
+	want["log/all"] = string(log)
+	s.Close()
+
+	s = open(t, dir, docstore.Options{})
+	for name, data := range want {
+		if got := get(t, s, name); got != data {
+			t.Errorf("%s = %q, want %q", name, got, data)
+		}
+	}
+	// Open checkpoints too, leaving only the header.
+	if got := fileSize(t, journal); got != docstore.JournalHeaderLen {
+		t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
+	}
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	s := open(b, b.TempDir(), docstore.Options{})
+	put(b, s, "accounts/alex.json", "1000")
+	put(b, s, "accounts/bo.json", "1000")
+	before := s.Fsyncs()
+	for b.Loop() {
+		update(b, s, func(tx *docstore.Tx) error {
+			from, err := tx.Get("accounts/alex.json")
+			if err != nil {
+				return err
+			}
+			to, err := tx.Get("accounts/bo.json")
+			if err != nil {
+				return err
+			}
+			return errors.Join(
+				tx.Put("accounts/alex.json", from),
+				tx.Put("accounts/bo.json", to),
+				tx.Append("ledger/alex/2026-11.jsonl", []byte(`{"amount":-1,"to":"bo"}`+"\n")),
+				tx.Append("ledger/bo/2026-11.jsonl", []byte(`{"amount":1,"from":"alex"}`+"\n")),
+			)
+		})
+	}
+	b.ReportMetric(float64(s.Fsyncs()-before)/float64(b.N), "fsyncs/op")
+}
+
+func TestCheckpointSkipsRemovedFile(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{CheckpointBytes: 200})
+	put(t, s, "gone/a", "1")
+	if err := os.RemoveAll(filepath.Join(dir, "gone")); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(dir, docstore.JournalName)
+	for fileSize(t, journal) > docstore.JournalHeaderLen {
+		put(t, s, "b", strings.Repeat("x", 50))
+	}
+	if got := get(t, s, "b"); got != strings.Repeat("x", 50) {
+		t.Errorf("b = %q", got)
+	}
+}

@@ -1,0 +1,204 @@
+package docstore_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"atmshop/lib/docstore"
+)
+
+// The test binary doubles as the child process of the multi-process tests:
+// childEnv selects what the child does, in the store named by dirEnv.
+const (
+	childEnv = "DOCSTORE_TEST_CHILD"
+	dirEnv   = "DOCSTORE_TEST_DIR"
+	countEnv = "DOCSTORE_TEST_COUNT"
+	linesLog = "log/lines.txt"
+)
+
+func TestMain(m *testing.M) {
+	if child := os.Getenv(childEnv); child != "" {
+		if err := runChild(child); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runChild is the body of a child process: "increment" increments the
+// counter countEnv times; "forever" increments it and appends a line until
+// killed, printing each acknowledged count.
+func runChild(child string) error {
+	s, err := docstore.Open(os.Getenv(dirEnv), docstore.Options{CheckpointBytes: 4096})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch child {
+	case "increment":
+		count, err := strconv.Atoi(os.Getenv(countEnv))
+		if err != nil {
+			return err
+		}
+		for range count {
+			if _, err := increment(s, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "forever":
+		for {
+			n, err := increment(s, linesLog)
+			if err != nil {
+				return err
+			}
+			fmt.Println(n)
+		}
+	}
+	return fmt.Errorf("unknown child %q", child)
+}
+
+func childCommand(dir, child string, env ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, childEnv+"="+child, dirEnv+"="+dir)...)
+	return cmd
+}
+
+func TestConcurrentIncrements(t *testing.T) {
+	dir := t.TempDir()
+	stores := []*docstore.Store{open(t, dir, docstore.Options{}), open(t, dir, docstore.Options{})}
+	const goroutines, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Go(func() {
+			for range each {
+				if _, err := increment(stores[g%2], ""); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got, want := get(t, stores[0], "counter"), strconv.Itoa(goroutines*each); got != want {
+		t.Errorf("counter = %s, want %s", got, want)
+	}
+}
+
+func TestCrossProcessIncrements(t *testing.T) {
+	dir := t.TempDir()
+	const children, each = 4, 50
+	cmds := make([]*exec.Cmd, children)
+	outputs := make([]bytes.Buffer, children)
+	for i := range cmds {
+		cmds[i] = childCommand(dir, "increment", countEnv+"="+strconv.Itoa(each))
+		cmds[i].Stdout, cmds[i].Stderr = &outputs[i], &outputs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("child %d: %v\n%s", i, err, &outputs[i])
+		}
+	}
+	if got, want := get(t, open(t, dir, docstore.Options{}), "counter"), strconv.Itoa(children*each); got != want {
+		t.Errorf("counter = %s, want %s", got, want)
+	}
+}
+
+// TestKilledWriter kills a writing process at random moments and checks
+// that every acknowledged transaction survived whole: the counter and the
+// log of lines are written in one transaction, so they must agree.
+func TestKilledWriter(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGKILL")
+	}
+	dir := t.TempDir()
+	// Opened before the kills, so its first View finds the store as the
+	// next lock holder does, without Open's full replay.
+	watcher := open(t, dir, docstore.Options{})
+	acked := 0
+	for round := range 5 {
+		target := acked + 1 + rand.IntN(40)
+		cmd := childCommand(dir, "forever")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stdout)
+		for acked < target && lines.Scan() {
+			if acked, err = strconv.Atoi(lines.Text()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The child goes on committing while the pipe is read, so the kill
+		// lands anywhere in a transaction.
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait() // it fails: the child was killed
+		if acked < target {
+			t.Fatalf("round %d: child stopped at %d before %d: %s", round, acked, target, &stderr)
+		}
+	}
+
+	check := func(s *docstore.Store) {
+		t.Helper()
+		n, err := strconv.Atoi(get(t, s, "counter"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < acked {
+			t.Errorf("counter = %d, but %d was acknowledged", n, acked)
+		}
+		var want strings.Builder
+		for i := 1; i <= n; i++ {
+			fmt.Fprintln(&want, i)
+		}
+		if got := get(t, s, linesLog); got != want.String() {
+			t.Errorf("counter = %d but the log has %d lines:\n%s", n, strings.Count(got, "\n"), got)
+		}
+		if got, want := list(t, s, ""), []string{"counter"}; !slices.Equal(got, want) {
+			t.Errorf("List(\"\") = %q, want %q", got, want)
+		}
+		if got, want := list(t, s, "log"), []string{"lines.txt"}; !slices.Equal(got, want) {
+			t.Errorf("List(log) = %q, want %q", got, want)
+		}
+	}
+	check(watcher)
+	check(open(t, dir, docstore.Options{}))
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left after Open: %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,214 @@
+package docstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+)
+
+var (
+	// ErrBadName is wrapped by the error for a name that breaks the naming
+	// rules (see Tx).
+	ErrBadName = errors.New("docstore: bad name")
+	// ErrReadOnly is wrapped by the error of Put and Append in a View.
+	ErrReadOnly = errors.New("docstore: read-only transaction")
+)
+
+// maxNameLen keeps a name's length within the journal's 16-bit field with
+// room to spare; real names are far shorter.
+const maxNameLen = 1024
+
+// A Tx is one transaction, valid only inside the function given to View or
+// Update, and used by one goroutine.
+//
+// Names are slash-separated and relative. Each element is non-empty, does
+// not start with '.' (dot-names are the store's own files), is made only of
+// ASCII letters, digits, '.', '_' and '-', and, so that a store means the
+// same on every system, does not end with '.' and is not a Windows device
+// name such as "con" or "nul.txt". Other names fail with ErrBadName before
+// the file system is touched.
+type Tx struct {
+	s        *Store
+	writable bool
+	done     bool
+	ops      []*op          // pending writes, in the order of each name's first write
+	byName   map[string]*op // the same writes by name
+}
+
+// op is one pending or journaled write of a whole file (put) or of data at
+// an offset (append).
+type op struct {
+	name string
+	put  bool
+	off  int64
+	data []byte
+}
+
+// Get returns the content of a file as this transaction sees it. A missing
+// file gives an error that matches fs.ErrNotExist.
+func (tx *Tx) Get(name string) ([]byte, error) {
+	if err := tx.check(name); err != nil {
+		return nil, err
+	}
+	w := tx.byName[name]
+	if w != nil && w.put {
+		return bytes.Clone(w.data), nil
+	}
+	data, err := os.ReadFile(tx.s.Path(name))
+	if w == nil {
+		return data, err
+	}
+	// A pending append on a file that does not exist yet creates it.
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return append(data, w.data...), nil
+}
+
+// Put replaces the content of a file, creating it if it is missing.
+func (tx *Tx) Put(name string, data []byte) error {
+	w, err := tx.pending(name)
+	if err != nil {
+		return err
+	}
+	w.put, w.off, w.data = true, 0, bytes.Clone(data)
+	return nil
+}
+
+// Append adds data at the end of a file, creating it if it is missing.
+func (tx *Tx) Append(name string, data []byte) error {
+	w, err := tx.pending(name)
+	if err != nil {
+		return err
+	}
+	w.data = append(w.data, data...)
+	return nil
+}
+
+// List returns the sorted base names of the regular files directly in dir
+// ("" is the store's root), as this transaction sees them. The store's own
+// dot-files and files whose names break the naming rules are left out. A
+// missing folder gives an empty list.
+func (tx *Tx) List(dir string) ([]string, error) {
+	if tx.done {
+		return nil, errTxDone
+	}
+	if dir != "" {
+		if err := checkName(dir); err != nil {
+			return nil, err
+		}
+	}
+	entries, err := os.ReadDir(tx.s.Path(dir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && validElem(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	parent := dir
+	if parent == "" {
+		parent = "."
+	}
+	for _, w := range tx.ops {
+		if path.Dir(w.name) == parent {
+			names = append(names, path.Base(w.name))
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
+var errTxDone = errors.New("docstore: transaction has ended")
+
+// check refuses a call after the transaction ended or with a bad name.
+func (tx *Tx) check(name string) error {
+	if tx.done {
+		return errTxDone
+	}
+	return checkName(name)
+}
+
+// pending returns the pending write of name, adding an empty append at the
+// file's current size if there is none. A new name is checked here, before
+// commit, because a journaled write that cannot be applied would block the
+// store: the target must be a regular file or missing, and the names
+// written by one transaction must not need a file and a folder at one path.
+func (tx *Tx) pending(name string) (*op, error) {
+	if err := tx.check(name); err != nil {
+		return nil, err
+	}
+	if !tx.writable {
+		return nil, fmt.Errorf("%w: cannot write %s", ErrReadOnly, name)
+	}
+	if w := tx.byName[name]; w != nil {
+		return w, nil
+	}
+	for _, w := range tx.ops {
+		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
+			return nil, fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
+		}
+	}
+	var size int64
+	fi, err := os.Lstat(tx.s.Path(name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("docstore: %s is not a regular file", tx.s.Path(name))
+	default:
+		size = fi.Size()
+	}
+	w := &op{name: name, off: size}
+	tx.ops = append(tx.ops, w)
+	tx.byName[name] = w
+	return w, nil
+}
+
+// checkName applies the naming rules documented on Tx.
+func checkName(name string) error {
+	if len(name) > maxNameLen {
+		return fmt.Errorf("%w: longer than %d bytes", ErrBadName, maxNameLen)
+	}
+	for _, e := range strings.Split(name, "/") {
+		if !validElem(e) {
+			return fmt.Errorf("%w: %q", ErrBadName, name)
+		}
+	}
+	return nil
+}
+
+// validElem reports whether e is allowed as one element of a name.
+func validElem(e string) bool {
+	if e == "" || e[0] == '.' || e[len(e)-1] == '.' || windowsDevice(e) {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '_' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// windowsDevice reports whether Windows would open a device instead of a
+// file for e, whatever its extension.
+func windowsDevice(e string) bool {
+	stem, _, _ := strings.Cut(strings.ToLower(e), ".")
+	switch stem {
+	case "con", "prn", "aux", "nul":
+		return true
+	}
+	return len(stem) == 4 && (stem[:3] == "com" || stem[:3] == "lpt") && '0' <= stem[3] && stem[3] <= '9'
+}
