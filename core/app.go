@@ -118,7 +118,7 @@ func (a *App) report(err error) error {
 		a.Printf("Error: %v\nNothing was changed. The file must be repaired or restored by the operator.\n", err)
 	default:
 		a.log.WithError(err).Error("internal error")
-		a.Printf("Sorry, something went wrong on our side and nothing was changed. The details are in the log.\n")
+		a.Printf("Sorry, something went wrong on our side. The details are in the log file.\n")
 	}
 	return nil
 }

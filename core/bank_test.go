@@ -291,7 +291,7 @@ func TestStorageFailureIsReportedAndChangesNothing(t *testing.T) {
 	before := f.snapshot()
 	f.store.failing = errors.New("disk full")
 	out := f.script(t, "alice", "alice-pw", "3", "bob", "10", "y", "q")
-	assertContains(t, out, "something went wrong on our side and nothing was changed")
+	assertContains(t, out, "Sorry, something went wrong on our side.")
 	assertLacks(t, out, "disk full")
 	f.store.failing = nil
 	f.assertUnchanged(t, before)

@@ -9,11 +9,11 @@ func balance(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	app.Printf("Balance:      %14s\n", a.Balance)
-	app.Printf("Credit limit: %14s\n", a.CreditLimit)
-	app.Printf("Available:    %14s\n", a.Available())
+	app.Printf("Balance:      %18s\n", a.Balance)
+	app.Printf("Credit limit: %18s\n", a.CreditLimit)
+	app.Printf("Available:    %18s\n", a.Available())
 	if a.Owed() > 0 {
-		app.Printf("Owed:         %14s\n", a.Owed())
+		app.Printf("Owed:         %18s\n", a.Owed())
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func shop(ctx context.Context, app *App) error {
 	app.Printf("%s\n", shopHelp)
 	cart := &app.session.Cart
 	for {
-		choice, err := app.Ask(ctx, fmt.Sprintf("shop [cart: %d, %s]> ", len(cart.Lines), cart.Total()))
+		choice, err := app.Ask(ctx, fmt.Sprintf("shop [cart %s]> ", cart.Total()))
 		if err != nil {
 			return err
 		}
