@@ -48,6 +48,10 @@ func shop(ctx context.Context, app *App) error {
 }
 
 func showCatalog(app *App, catalog []Item) {
+	if len(catalog) == 0 {
+		app.Printf("The shop has nothing for sale: its [shop] section in the configuration is empty.\n")
+		return
+	}
 	app.Printf("Shop: what we sell\n")
 	width := len("Item")
 	for _, it := range catalog {
