@@ -2,7 +2,6 @@ package core_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 
 	"io/fs"
@@ -154,20 +153,6 @@ func (f *fixture) balance(t *testing.T, name string) core.Money {
 		t.Fatalf("account %s: %v", name, err)
 	}
 	return a.Balance
-}
-
-// session runs the app over input and returns everything it printed.
-func (f *fixture) session(t *testing.T, input string) string {
-	t.Helper()
-	var out bytes.Buffer
-	app, err := core.New(f.bank, strings.NewReader(input), &out)
-	if err != nil {
-		t.Fatalf("new app: %v", err)
-	}
-	if err := app.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
-	}
-	return out.String()
 }
 
 // snapshot copies every stored file, to prove a refusal changed nothing.
