@@ -29,8 +29,13 @@ const ComponentField = "component"
 // log file; log nothing after that. Never log at Fatal or Panic: logrus
 // would exit or panic.
 func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) {
+	// Chmod too: a folder that already existed (a git checkout makes it
+	// 0755) would show the log, and the user names in it, to everyone.
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create log folder: %w", err)
+	}
+	if err := os.Chmod(l.Dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("log folder: %w", err)
 	}
 	file, err := sharedlog.Open(filepath.Join(l.Dir, l.File), sharedlog.Options{MaxSizeMB: l.MaxSizeMB, MaxBackups: l.MaxBackups})
 	if err != nil {

@@ -135,6 +135,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
+	// A folder that already existed (a git checkout makes it 0755) is
+	// narrowed too: file names in it are user names.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+	}
 	err := s.locked(func() error {
 		if err := s.createJournal(); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -490,5 +491,27 @@ func TestCheckpointSkipsRemovedFile(t *testing.T) {
 	}
 	if got := get(t, s, "b"); got != strings.Repeat("x", 50) {
 		t.Errorf("b = %q", got)
+	}
+}
+
+func TestOpenNarrowsAnExistingFolder(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions on Windows")
+	}
+	dir := filepath.Join(t.TempDir(), "db")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := docstore.Open(dir, docstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	info, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Mode().Perm(); got != 0o700 {
+		t.Errorf("folder mode %v, want 0700", got)
 	}
 }
