@@ -1,0 +1,72 @@
+package core_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"atmshop/core"
+)
+
+// FuzzAccountDocument feeds any bytes to the app as bob's account file:
+// reading it must never panic, and whatever is accepted must obey the
+// account rules. A refused file must stay as it was.
+func FuzzAccountDocument(f *testing.F) {
+	for _, doc := range []string{
+		`{"name":"bob","password_hash":"x","balance_fen":5000,"credit_limit_fen":0,"admin":false,"frozen":false,"failed_logins":0,"created":"2026-11-25T10:00:00Z","updated":"2026-11-25T10:00:00Z"}`,
+		`{"name":"bob","password_hash":"x","balance_fen":-1,"credit_limit_fen":0}`,
+		`{"name":"bob","password_hash":"x","balance_fen":1e30}`,
+		`{"name":"bob","password_hash":"x","balance_fen":99999999999999999999}`,
+		`{"name":"bob","password_hash":"x","extra":1}`,
+		`{"name":"eve","password_hash":"x"}`,
+		`{"name":"bob","password_hash":"x"}{}`,
+		`{"name":"bob"`,
+		``,
+		`null`,
+		`[]`,
+	} {
+		f.Add([]byte(doc))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		fx := newFixture(t)
+		fx.store.files["accounts/bob.json"] = doc
+		a, err := fx.bank.Account("bob")
+		if err != nil {
+			if !errors.Is(err, core.ErrCorrupt) {
+				t.Fatalf("a bad account file gave %v, want ErrCorrupt", err)
+			}
+			_, err = fx.bank.Transfer("alice", "bob", 100)
+			if !errors.Is(err, core.ErrCorrupt) {
+				t.Fatalf("transfer to a corrupt account: %v, want ErrCorrupt", err)
+			}
+			if string(fx.store.files["accounts/bob.json"]) != string(doc) {
+				t.Fatalf("the corrupt file was overwritten")
+			}
+			return
+		}
+		if a.Name != "bob" || a.Balance < -a.CreditLimit || a.Balance > core.MaxMoney || a.CreditLimit < 0 || a.CreditLimit > core.MaxMoney {
+			t.Fatalf("accepted an impossible account: %+v", a)
+		}
+	})
+}
+
+// FuzzLedgerDocument feeds any bytes to the app as a month of alice's
+// ledger: a statement must either read it or report it as corrupt.
+func FuzzLedgerDocument(f *testing.F) {
+	for _, doc := range []string{
+		"{\"id\":\"e-1\",\"ref\":\"r-1\",\"time\":\"2026-10-01T00:00:00Z\",\"kind\":\"repayment\",\"amount_fen\":100,\"balance_after_fen\":100}\n",
+		"{\"id\":\"e-1\"}\n{garbage\n",
+		"\n\n",
+		"{\"amount_fen\":\"x\"}",
+	} {
+		f.Add([]byte(doc))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		fx := newFixture(t)
+		fx.store.files["ledger/alice/2026-10.jsonl"] = doc
+		_, err := fx.bank.Statement("alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil && !errors.Is(err, core.ErrCorrupt) {
+			t.Fatalf("statement over a bad ledger: %v, want nil or ErrCorrupt", err)
+		}
+	})
+}
