@@ -27,23 +27,26 @@ func (b *Bank) checkNewPassword(password string) error {
 // Consecutive failures lock the account for a while, and the lock is kept
 // in the account document, so restarting the program doesn't lift it.
 func (b *Bank) Authenticate(name, password string) (*Account, error) {
+	// Failures are logged at info, below the console's default warning
+	// level: the console must not tell the person at the terminal which of
+	// name and password was wrong. The log file gets them.
 	log := b.Log.WithField("user", name)
 	invalid := refuse(ErrBadLogin, "Invalid username or password.")
 	if CheckUsername(name) != nil {
-		log.Warn("login failed: not a valid username")
+		log.Info("login failed: not a valid username")
 		return nil, invalid
 	}
 	a, err := b.Account(name)
 	var r *Refusal
 	if errors.As(err, &r) && errors.Is(r, ErrUnknownUser) {
-		log.Warn("login failed: no such user")
+		log.Info("login failed: no such user")
 		return nil, invalid
 	}
 	if err != nil {
 		return nil, err
 	}
 	if refusal := lockedRefusal(a, b.Now()); refusal != nil {
-		log.Warn("login refused: account locked")
+		log.Info("login refused: account locked")
 		return nil, refusal
 	}
 	// bcrypt runs outside the transaction: it is slow on purpose.
@@ -74,13 +77,13 @@ func (b *Bank) Authenticate(name, password string) (*Account, error) {
 	case err != nil:
 		return nil, err
 	case !ok && !a.LockedUntil.IsZero():
-		log.WithField("until", a.LockedUntil.Format(time.RFC3339)).Warn("login failed: wrong password; account locked")
+		log.WithField("until", a.LockedUntil.Format(time.RFC3339)).Info("login failed: wrong password; account locked")
 		return nil, lockedRefusal(a, b.Now())
 	case !ok:
-		log.WithField("failures", a.FailedLogins).Warn("login failed: wrong password")
+		log.WithField("failures", a.FailedLogins).Info("login failed: wrong password")
 		return nil, invalid
 	case a.Frozen:
-		log.Warn("login refused: account frozen")
+		log.Info("login refused: account frozen")
 		return nil, refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
 	}
 	log.Info("login ok")
