@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// command runs name in dir (the current folder if empty) and returns its
+// standard output; a failure carries its standard error.
+func command(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// process is one finished run of a program.
+type process struct {
+	wall           time.Duration // from just before start to just after exit
+	maxRSS         int64         // peak resident memory in bytes; 0 if unknown
+	stdout, stderr string
+	exit           int
+}
+
+// timed runs name in dir with stdin as its input (nil: the null device,
+// which is at its end at once) and measures it. A non-zero exit status is
+// not an error: the caller decides what the program should have done.
+func timed(ctx context.Context, dir string, stdin io.Reader, name string, args ...string) (process, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	p := process{wall: time.Since(start), stdout: stdout.String(), stderr: stderr.String()}
+	if cmd.ProcessState == nil {
+		return p, fmt.Errorf("%s: %w", name, err)
+	}
+	p.exit = cmd.ProcessState.ExitCode()
+	p.maxRSS = maxRSS(cmd.ProcessState)
+	if ctx.Err() != nil {
+		return p, ctx.Err()
+	}
+	return p, nil
+}
+
+// buildStart builds ./bin/start once into the work folder.
+func (b *bench) buildStart(ctx context.Context) (string, error) {
+	if b.binary != "" {
+		return b.binary, nil
+	}
+	exe := filepath.Join(b.work, "atmshop")
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	b.logf("building ./bin/start")
+	start := time.Now()
+	if _, err := command(ctx, b.root, "go", "build", "-o", exe, "./bin/start"); err != nil {
+		return "", err
+	}
+	b.logf("built %s in %s", exe, time.Since(start).Round(time.Millisecond))
+	b.binary = exe
+	return exe, nil
+}
+
+// project makes a project folder under the work folder: conf/config.ini
+// copied from the module's own, with db/ and log/ to be created by the
+// program.
+func (b *bench) project(name string) (string, error) {
+	dir := filepath.Join(b.work, name)
+	config, err := os.ReadFile(filepath.Join(b.root, "conf", "config.ini"))
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o700); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "conf", "config.ini"), config, 0o600)
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// startupTarget is "a few milliseconds".
+const startupTarget = 5 * time.Millisecond
+
+// measureStartup times the built program from start to exit with its
+// input at an end at the first prompt, against the seed's Python program
+// doing the same (asking "name>>: " and meeting the end of input), and
+// against programs that do nothing, which show what starting any process
+// costs on this machine. The programs take turns, run by run, so that a
+// change in the machine's load touches them all alike.
+func measureStartup(ctx context.Context, b *bench) error {
+	exe, err := b.buildStart(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := b.project("startup")
+	if err != nil {
+		return err
+	}
+	atmshop := &program{dir: dir, exe: exe, want: "Goodbye."}
+	empty, err := emptyGoProgram(ctx, b)
+	if err != nil {
+		return err
+	}
+	progs := []*program{atmshop, empty}
+	var cTrue *program
+	if p, err := exec.LookPath("true"); err == nil {
+		cTrue = &program{dir: b.work, exe: p}
+		progs = append(progs, cTrue)
+	}
+	var python *program
+	var version string
+	if exe := findPython(ctx); exe == "" {
+		b.report.note("Python start-up comparison skipped: no python3 on PATH.")
+	} else {
+		pyDir := filepath.Join(b.work, "python-seed")
+		if err := writeSeed(pyDir); err != nil {
+			return err
+		}
+		version, _ = command(ctx, "", exe, "--version")
+		python = &program{dir: pyDir, exe: exe, args: []string{filepath.Join("bin", "start.py")}, want: "name>>: ", exit: 1}
+		progs = append(progs, python)
+	}
+
+	// A first run of each is not timed: atmshop's creates the accounts of
+	// config.ini (bcrypt at the shipped cost) and Python's writes its
+	// __pycache__ bytecode, as any earlier run would have.
+	b.logf("start-up: %d runs of each of %d programs, taking turns", b.opts.runs, len(progs))
+	if err := interleave(ctx, 1, progs...); err != nil {
+		return err
+	}
+	for _, p := range progs {
+		p.walls, p.rss = nil, 0
+	}
+	if err := interleave(ctx, b.opts.runs, progs...); err != nil {
+		return err
+	}
+
+	g, e := summarize(atmshop.walls), summarize(empty.walls)
+	b.report.add(row{"Start-up", "atmshop to the first prompt, end of input (shipped config.ini, db bootstrapped)",
+		g.String(), "empty Go program: median " + dur(e.median), ratio(float64(g.median), float64(e.median)) + " of the empty program",
+		verdict("a few ms (<= 5 ms)", g.median <= startupTarget)})
+	if atmshop.rss > 0 {
+		b.report.add(row{"Start-up", "peak memory (RSS) of that process", mb(atmshop.rss), "", "", ""})
+	}
+	floor := fmt.Sprintf("Starting a process costs time of its own here: an empty Go program takes %s", e)
+	if cTrue != nil {
+		floor += fmt.Sprintf(", %s (a C program that does nothing) %s", cTrue.exe, summarize(cTrue.walls))
+	}
+	b.report.note(floor + ".")
+	if python == nil {
+		return nil
+	}
+
+	p := summarize(python.walls)
+	b.report.add(row{"Start-up", "the seed's Python program, python3 bin/start.py, same input",
+		p.String(), "atmshop median " + dur(g.median), ratio(float64(p.median), float64(g.median)) + " (Python/Go, medians)",
+		verdict(">= 10x faster than Python", float64(p.median) >= 10*float64(g.median))})
+	if python.rss > 0 && atmshop.rss > 0 {
+		b.report.add(row{"Start-up", "peak memory (RSS) of the Python process", mb(python.rss), "atmshop " + mb(atmshop.rss), ratio(float64(python.rss), float64(atmshop.rss)) + " (Python/Go)", ""})
+	}
+	b.report.note(fmt.Sprintf("Python start-up: %s run as %s (the interpreter itself, not a version manager's shim on PATH), on a transcription of the seed's files that bench writes, with Windows paths fixed; it ends in an EOFError traceback (exit 1) at the first prompt, as the seed does.",
+		strings.TrimSpace(version), python.exe))
+	if shim, err := exec.LookPath("python3"); err == nil && shim != python.exe {
+		b.report.note(fmt.Sprintf("python3 on PATH is %s, which is not the interpreter: starting through it would add its own cost to every Python run.", shim))
+	}
+	return nil
+}
+
+// program is a command to start again and again with empty input, what it
+// must print and exit with, and what its runs measured.
+type program struct {
+	dir, exe string
+	args     []string
+	want     string // in its standard output
+	exit     int
+
+	walls []time.Duration
+	rss   int64 // the highest peak RSS of its runs
+}
+
+// interleave runs each program once per round, runs rounds, checking
+// each run.
+func interleave(ctx context.Context, runs int, progs ...*program) error {
+	for range runs {
+		for _, p := range progs {
+			r, err := timed(ctx, p.dir, nil, p.exe, p.args...)
+			if err != nil {
+				return err
+			}
+			if r.exit != p.exit || !strings.Contains(r.stdout, p.want) {
+				return fmt.Errorf("%s exited with status %d (want %d) and printed %q (want %q); stderr: %s", p.exe, r.exit, p.exit, r.stdout, p.want, r.stderr)
+			}
+			p.walls = append(p.walls, r.wall)
+			p.rss = max(p.rss, r.maxRSS)
+		}
+	}
+	return nil
+}
+
+// emptyGoProgram builds a Go program that does nothing: the floor under
+// any Go program's start-up on this machine.
+func emptyGoProgram(ctx context.Context, b *bench) (*program, error) {
+	dir := filepath.Join(b.work, "empty")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o600); err != nil {
+		return nil, err
+	}
+	exe := filepath.Join(dir, "empty")
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	if _, err := command(ctx, dir, "go", "build", "-o", exe, "main.go"); err != nil {
+		return nil, err
+	}
+	return &program{dir: dir, exe: exe}, nil
+}
