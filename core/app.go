@@ -136,10 +136,7 @@ func (a *App) login(ctx context.Context) error {
 			a.Printf("Please type your username.\n")
 			continue
 		}
-		password, err := a.prompt.Password(ctx, "password: ")
-		if errors.Is(err, prompt.ErrTooLong) {
-			password, err = "", nil // refused below like any wrong password
-		}
+		password, err := a.AskPassword(ctx, "password: ")
 		if err != nil {
 			return err
 		}
@@ -163,8 +160,17 @@ func (a *App) login(ctx context.Context) error {
 // Ask prints question and returns one line of answer. An answer that is
 // too long is refused and asked again.
 func (a *App) Ask(ctx context.Context, question string) (string, error) {
+	return a.askWith(ctx, question, a.prompt.Line)
+}
+
+// AskPassword is Ask without echo on a terminal.
+func (a *App) AskPassword(ctx context.Context, question string) (string, error) {
+	return a.askWith(ctx, question, a.prompt.Password)
+}
+
+func (a *App) askWith(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
 	for {
-		answer, err := a.prompt.Line(ctx, question)
+		answer, err := read(ctx, question)
 		if errors.Is(err, prompt.ErrTooLong) {
 			a.Printf("That answer is too long (more than %d characters); please try again.\n", prompt.MaxLine)
 			continue

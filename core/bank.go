@@ -111,7 +111,7 @@ func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note strin
 	a.Created = now
 	if opening != 0 {
 		ref := newID("o")
-		if err := post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
+		if err := b.post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
 			return err
 		}
 		b.Log.WithFields(logrus.Fields{"ref": ref, "user": a.Name, "amount": opening.String()}).Info("opening balance")
@@ -161,10 +161,10 @@ func (b *Bank) Transfer(from, to string, amount Money) (ref string, err error) {
 			return err
 		}
 		ref = newID("t")
-		if err := post(tx, src, Entry{Ref: ref, Time: now, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+		if err := b.post(tx, src, Entry{Ref: ref, Time: now, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
 			return err
 		}
-		if err := post(tx, dst, Entry{Ref: ref, Time: now, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
+		if err := b.post(tx, dst, Entry{Ref: ref, Time: now, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
 			return err
 		}
 		if err := saveAccount(tx, src, now); err != nil {
@@ -226,11 +226,11 @@ func (b *Bank) Withdraw(name string, amount Money) (fee Money, err error) {
 			return err
 		}
 		ref = newID("w")
-		if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
+		if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
 			return err
 		}
 		if fee > 0 {
-			if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
+			if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
 				return err
 			}
 		}
@@ -257,7 +257,7 @@ func (b *Bank) Repay(name string, amount Money) error {
 			return err
 		}
 		ref = newID("r")
-		if err := post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
+		if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
 			return err
 		}
 		return saveAccount(tx, a, now)

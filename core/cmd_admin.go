@@ -60,7 +60,7 @@ func adminAdd(ctx context.Context, app *App) error {
 		return err
 	}
 	n.Name = strings.TrimSpace(n.Name)
-	if n.Password, err = app.prompt.Password(ctx, "password> "); err != nil {
+	if n.Password, err = app.AskPassword(ctx, "password> "); err != nil {
 		return err
 	}
 	if n.CreditLimit, err = askMoneyOrDefault(ctx, app, "credit limit", app.Bank().Settings.CreditLimit); err != nil {

@@ -5,15 +5,15 @@ import "context"
 var passwordCommand = Command{Key: "8", Label: "Change password", Access: LoggedIn, Run: changePassword}
 
 func changePassword(ctx context.Context, app *App) error {
-	old, err := app.prompt.Password(ctx, "current password: ")
+	old, err := app.AskPassword(ctx, "current password: ")
 	if err != nil {
 		return err
 	}
-	newPassword, err := app.prompt.Password(ctx, "new password: ")
+	newPassword, err := app.AskPassword(ctx, "new password: ")
 	if err != nil {
 		return err
 	}
-	again, err := app.prompt.Password(ctx, "new password again: ")
+	again, err := app.AskPassword(ctx, "new password again: ")
 	if err != nil {
 		return err
 	}

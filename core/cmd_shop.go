@@ -24,8 +24,8 @@ func shop(ctx context.Context, app *App) error {
 		if err != nil {
 			return err
 		}
-		choice = strings.ToLower(strings.TrimSpace(choice))
-		switch choice {
+		choice = strings.TrimSpace(choice)
+		switch strings.ToLower(choice) {
 		case "":
 		case "b":
 			return nil

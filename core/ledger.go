@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -56,7 +57,11 @@ func newID(prefix string) string {
 
 // post applies amount to the account and appends the entry recording it,
 // in the caller's transaction. The caller has already checked the limits.
-func post(tx Tx, a *Account, e Entry) error {
+func (b *Bank) post(tx Tx, a *Account, e Entry) error {
+	doc := ledgerDoc(a.Name, e.Time)
+	if err := b.checkLedgerEnd(tx, doc, a.Balance); err != nil {
+		return err
+	}
 	a.Balance += e.Amount
 	e.ID = newID("e")
 	e.BalanceAfter = a.Balance
@@ -64,7 +69,33 @@ func post(tx Tx, a *Account, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode ledger entry: %w", err)
 	}
-	return tx.Append(ledgerDoc(a.Name, e.Time), append(line, '\n'))
+	return tx.Append(doc, append(line, '\n'))
+}
+
+// checkLedgerEnd refuses to extend a month of the ledger whose last line is
+// incomplete, unreadable or disagrees with the balance: a line appended
+// after it could not be read back, and the disagreement must be repaired,
+// not buried.
+func (b *Bank) checkLedgerEnd(tx Tx, doc string, balance Money) error {
+	data, err := tx.Get(doc)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", doc, err)
+	}
+	if data[len(data)-1] != '\n' {
+		return fmt.Errorf("%w %s: the last line is incomplete", ErrCorrupt, b.Store.Path(doc))
+	}
+	last := data[bytes.LastIndexByte(data[:len(data)-1], '\n')+1 : len(data)-1]
+	var e Entry
+	if err := decodeStrict(last, &e); err != nil {
+		return fmt.Errorf("%w %s: last line: %v", ErrCorrupt, b.Store.Path(doc), err)
+	}
+	if e.BalanceAfter != balance {
+		return fmt.Errorf("%w %s: the last entry leaves the balance at %s but the account holds %s", ErrCorrupt, b.Store.Path(doc), e.BalanceAfter, balance)
+	}
+	return nil
 }
 
 // monthEntries reads one month of a user's ledger.

@@ -97,7 +97,7 @@ func (b *Bank) Checkout(name string, cart *Cart) (*Order, error) {
 			return err
 		}
 		order.Time = now
-		if err := post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: describeLines(cart.Lines)}); err != nil {
+		if err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: describeLines(cart.Lines)}); err != nil {
 			return err
 		}
 		line, err := json.Marshal(order)
