@@ -44,6 +44,9 @@ func (b *Bank) ListAccounts(actor string) ([]AccountSummary, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		b.adminLog(actor, "all accounts", "list accounts", nil)
+	}
 	return list, err
 }
 

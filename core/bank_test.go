@@ -235,8 +235,8 @@ func TestAdminActions(t *testing.T) {
 			logged = append(logged, e.Message)
 		}
 	}
-	if len(logged) != 3 {
-		t.Errorf("admin log lines %q, want add, limit and grant", logged)
+	if len(logged) != 4 {
+		t.Errorf("admin log lines %q, want add, limit, grant and list", logged)
 	}
 }
 
