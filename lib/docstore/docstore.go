@@ -7,21 +7,46 @@
 //
 // Every View and Update holds an exclusive lock for its whole run: a mutex
 // inside the Store (a file lock does not exclude goroutines sharing one
-// descriptor) and a gofrs/flock lock on <dir>/.lock (which excludes other
-// Store values and other processes). The lock is taken per transaction, so
-// processes interleave. A transaction's writes are buffered in memory; Get
-// and List see them.
+// descriptor) and a file lock on <dir>/.lock (which excludes other Store
+// values and other processes): flock(2) on Linux, macOS and the BSDs, with
+// the file kept open between transactions; gofrs/flock elsewhere
+// (LockFileEx on Windows). The lock is taken per transaction, so processes
+// interleave. A transaction's writes are buffered in memory; Get and List
+// see them.
 //
 // # Commit
 //
 // A commit encodes all of a transaction's writes as one journal record,
 // appends it to <dir>/.journal and fsyncs the journal. That fsync is the only
 // one on the hot path, and once it returns the transaction is durable. The
-// writes are then applied to the real files without fsync: a put writes a
-// temporary file (".tmp-*" in the target's folder) and renames it over the
-// target; an append opens the file, truncates it to the recorded offset if it
-// is longer and writes at that offset. Finally the "applied up to" marker
-// <dir>/.applied is updated, also without fsync.
+// writes are then applied to the real files in place, without fsync: a put
+// writes the whole content at offset 0 and cuts the file to its length; an
+// append cuts the file to the recorded offset if it is longer and writes
+// at that offset. Finally the "applied up to" marker <dir>/.applied is
+// updated, also without fsync.
+//
+// Writing in place, rather than writing a temporary file and renaming it
+// over the target, is what makes a commit cost little more than its fsync:
+// on ext4 that fsync also commits whatever else changed in the file
+// system, and new inodes and renames (with the data that a rename over an
+// existing file flushes first) made it several times dearer than an
+// overwrite.
+//
+// The price is that a stored file can be torn on disk: between a crash (a
+// killed process, or a power loss before the next checkpoint) and the next
+// transaction, a file that was being written may hold part of its new
+// content, or its new content followed by the end of the old one. A program
+// that reads the folder directly could see that; the store never does:
+// every transaction takes the lock and finishes the records after the
+// marker (see Recovery) before it reads anything, and a record stays in the
+// journal until a checkpoint has fsynced the files it wrote.
+//
+// A Store keeps the journal and the marker open between transactions too.
+// Another process's checkpoint may have replaced the journal file since, by
+// a rename, so each transaction first compares, under the lock, the open
+// file with the one the path names (one stat each) and reopens it if they
+// differ. On Windows the journal is closed after each transaction instead,
+// since a file open there cannot be renamed over.
 //
 // # On-disk format
 //
@@ -33,62 +58,112 @@
 //	operation: kind byte ('P' put, 'A' append) | name length uint16 | name
 //	           | offset uint64 (append: the file's size before it; put: 0)
 //	           | data length uint32 | data
-//	marker .applied (24 bytes): "dsa1" | generation uint64 | offset uint64 | crc32 of the previous 20 bytes
+//	marker .applied (40 bytes): "dsa2" | generation uint64 | offset uint64
+//	           | boot [16]byte | crc32 of the previous 36 bytes
 //
-// A put carries the whole file and an append carries its offset, so replaying
-// records in journal order from any earlier record yields the same files.
-// Each file appears at most once in a record (several writes to one file in
-// a transaction are merged).
+// The marker's boot is an FNV-128a digest of the system's identity of the
+// boot during which the marker was written (see Recovery), or zeros where
+// the store knows none. The 24-byte "dsa1" marker of earlier versions is
+// never trusted, so their stores are replayed and checkpointed by their
+// first Open. A put carries the whole file and an append carries
+// its offset, so replaying records in journal order from any earlier record
+// yields the same files. Each file appears at most once in a record
+// (several writes to one file in a transaction are merged).
 //
 // # Recovery
 //
-// At the start of every transaction, under the lock, the store compares the
-// marker with the journal. If the marker is valid (checksum, same generation,
-// offset within the journal) and equals the journal's size, there is nothing
-// to do. Otherwise a process died between its journal write and the end of
-// its apply, or the marker was lost: the records after the marker (after
-// the header if the marker is not valid) are applied and the marker is
-// moved to the end. A record that is short or fails its checksum is a torn tail, never
-// acknowledged, if no valid record starts anywhere after it: the journal is
-// truncated there. If a valid record follows it, the journal is corrupt and
-// the transaction fails with an error naming the journal file. A complete
-// record whose writer died before its fsync returned is applied like any
-// other: that writer never reported success or failure.
+// At the start of every transaction, under the lock, the store reads the
+// marker. It trusts it if it is valid (checksum), belongs to the journal
+// (same generation, offset within the journal) and was written during the
+// current boot. If it is trusted and equals the journal's size, there is
+// nothing to do. Otherwise a process died between its journal write and the
+// end of its apply, or the marker was lost: the records after the marker
+// (after the header if it is not trusted) are applied and the marker is
+// moved to the end. A record that is short or fails its checksum is a torn
+// tail, never acknowledged, if no valid record starts anywhere after it: the
+// journal is truncated there. If a valid record follows it, the journal is
+// corrupt and the transaction fails with an error naming the journal file.
+// A complete record whose writer died before its fsync returned is applied
+// like any other: that writer never reported success or failure.
 //
-// Open ignores the marker and replays the whole journal, since after a power
-// loss un-fsynced renames and writes may be gone while the marker survived.
-// Open also removes stray ".tmp-*" files, creates the lock file and the
-// journal (then fsyncs the folder) and checkpoints.
+// Open does the same cheap catch-up, unless the marker is not trusted or
+// the system gives no boot identity: then it replays the whole journal and,
+// if the journal holds records, checkpoints. Its cost does not grow with the number of stored files: it
+// reads the journal from the marker on, and does not walk the folder.
+//
+// Why Open may trust a marker of the current boot. Applies and the marker
+// are never fsynced; a write the kernel accepted is lost only with the
+// kernel's page cache, in a crash of the whole system (a power loss, a
+// panic), never when a process is killed, and every later reader sees it
+// meanwhile. The boot identity tells Open whether the page cache that held
+// those writes is still the one it reads: Linux's
+// /proc/sys/kernel/random/boot_id and macOS's kern.bootsessionuuid are
+// random at every boot. A marker (generation, offset, boot B) claims that
+// the records of that journal before offset were applied during boot B.
+// Each marker is written after the store applied those records itself, or
+// the records after a marker it trusted, which made the same claim for an
+// earlier offset (a checkpoint's new marker, at the header, claims
+// nothing); the first marker written in a boot follows a full replay
+// (no earlier marker of that boot exists to trust). So a marker of the
+// current boot is true, and the files it counts hold their writes, in the
+// page cache if not on disk. After a power loss the marker may be the last
+// one written, an older one, torn, empty or missing; every one of those was
+// written during an earlier boot (or fails its checksum), so none is
+// trusted and Open replays the whole journal: a lost or stale marker costs
+// a replay, never a skipped record. That replay restores everything a power
+// loss could have undone, because records leave the journal only at a
+// checkpoint, after the files and folders they wrote were fsynced: a
+// checkpointed journal is empty and its files are on disk. A marker of an
+// older journal generation is not trusted either.
+//
+// Where no boot identity is known (Windows, the BSDs), every Open replays
+// the whole journal and checkpoints, as it must assume a power loss. The
+// store assumes that un-fsynced writes are lost only with the running
+// kernel. A disk that is detached while mounted (or a file system forced
+// off) and mounted again without a reboot, or a virtual machine resumed
+// from a memory snapshot without the matching disk, breaks that: remove
+// .applied before the store is used again, so that the next Open (or
+// transaction) replays the whole journal.
 //
 // # Checkpoint
 //
-// At Open, and after a commit that leaves the journal larger than
-// Options.CheckpointBytes, the store fsyncs every file named in the journal
-// and every folder from those files up to the store's root, then replaces the
-// journal with an empty one of the next generation (written to a temporary
-// file, fsynced, renamed over .journal, folder fsynced) and resets the marker.
-// A crash before the rename leaves the old journal, which is replayed again;
-// a crash after it leaves a marker of the old generation, which is ignored.
+// At an Open that replayed the whole journal, and after a commit that
+// leaves the journal larger than Options.CheckpointBytes, the store fsyncs
+// every file named in the journal and every folder from those files up to
+// the store's root, then replaces the journal with an empty one of the next
+// generation (written to <dir>/.tmp-journal, fsynced, renamed over
+// .journal, folder fsynced) and resets the marker. A crash before the rename
+// leaves the old journal, which is replayed again, and .tmp-journal, which
+// the next Open removes; a crash after it leaves a marker of the old
+// generation, which is not trusted.
+//
+// .tmp-journal is the store's only temporary file; its name is fixed,
+// which is safe because it is written only under the lock. Files named
+// ".tmp-*" elsewhere (earlier versions of the store wrote each put through
+// one) are never removed, read or listed: List leaves out every dot-file.
 //
 // # Limits
 //
 // Files are created 0600 and folders 0700. The files should be changed only
-// through the store: Open replays the journal since the last checkpoint, so
-// it can bring back a file removed by hand. Names differing only in case are
-// one file on Windows and (by default) macOS. A torn record whose data
-// happens to contain a copy of a valid journal record is reported as
-// corruption rather than truncated.
+// through the store: a transaction replays the records after the marker,
+// and Open after a reboot replays the whole journal since the last
+// checkpoint, so a file changed or removed by hand may come back. On Unix a
+// symbolic link where a stored file should be is refused, not followed,
+// when the file is written. Names differing only in case are one file on
+// Windows and (by default) macOS. A torn record whose data happens to
+// contain a copy of a valid journal record is reported as corruption rather
+// than truncated.
 package docstore
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-
-	"github.com/gofrs/flock"
 )
 
 // Names of the store's own files in its root. Names starting with a dot are
@@ -97,7 +172,7 @@ const (
 	lockName    = ".lock"
 	journalName = ".journal"
 	markerName  = ".applied"
-	tempPrefix  = ".tmp-"
+	journalTemp = ".tmp-journal" // a checkpoint's new journal before its rename
 )
 
 const defaultCheckpointBytes = 4 << 20
@@ -114,11 +189,12 @@ type Options struct {
 type Store struct {
 	dir             string
 	checkpointBytes int64
-	flock           *flock.Flock
+	lock            *lockFile
 	fsyncs          atomic.Int64
 
-	mu     sync.Mutex // held with flock for each transaction
+	mu     sync.Mutex // held with the file lock for each transaction
 	closed bool
+	j      journal // used under the lock
 }
 
 // Open opens the store in dir, creating the folder if needed, and recovers
@@ -127,7 +203,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
 		dir:             dir,
 		checkpointBytes: opts.CheckpointBytes,
-		flock:           flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600)),
+		lock:            newLockFile(filepath.Join(dir, lockName)),
+		j: journal{
+			file:   handle{path: filepath.Join(dir, journalName), flag: os.O_RDWR},
+			marker: handle{path: filepath.Join(dir, markerName), flag: os.O_RDWR | os.O_CREATE},
+			boot:   readBootID(),
+		},
 	}
 	if s.checkpointBytes <= 0 {
 		s.checkpointBytes = defaultCheckpointBytes
@@ -140,39 +221,57 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
-	err := s.locked(func() error {
-		if err := s.createJournal(); err != nil {
-			return err
-		}
-		if err := s.removeTemps(); err != nil {
-			return err
-		}
-		j, err := s.openJournal()
-		if err != nil {
-			return err
-		}
-		defer j.close()
-		if err := s.catchUp(j, true); err != nil {
-			return err
-		}
-		if j.size == journalHeaderLen {
-			return nil
-		}
-		return s.checkpoint(j)
-	})
-	if err != nil {
+	if err := s.locked(s.recover); err != nil {
+		s.j.close()
+		s.lock.close()
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
 	return s, nil
 }
 
-// Close makes later transactions fail. It waits for a running transaction
-// to end; no lock is held between transactions, so there is nothing else to
-// release.
+// recover is Open's work under the lock.
+func (s *Store) recover() error {
+	err := os.Remove(filepath.Join(s.dir, journalTemp))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	j := &s.j
+	defer j.release()
+	err = j.open()
+	if errors.Is(err, fs.ErrNotExist) && j.file.f == nil {
+		// A random first generation keeps a marker left by a deleted
+		// journal from matching the new one.
+		if err = s.resetJournal(rand.Uint64()); err == nil {
+			err = j.open()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if off, ok := j.applied(); ok && j.boot != (bootID{}) {
+		// Same boot: what the marker counts as applied is in the page cache.
+		return s.catchUp(j, off, true)
+	}
+	if err := s.catchUp(j, journalHeaderLen, false); err != nil {
+		return err
+	}
+	if j.size == journalHeaderLen {
+		return nil
+	}
+	return s.checkpoint(j)
+}
+
+// Close makes later transactions fail and closes the files the Store keeps
+// open between transactions. It waits for a running transaction to end; the
+// lock is not held between transactions.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.closed = true
+	if !s.closed {
+		s.closed = true
+		s.j.close()
+		s.lock.close()
+	}
 	return nil
 }
 
@@ -207,12 +306,16 @@ func (s *Store) View(fn func(tx *Tx) error) error { return s.run(false, fn, nil)
 func (s *Store) run(writable bool, fn func(tx *Tx) error, commit func(*journal, []*op) error) error {
 	var fnErr error
 	err := s.locked(func() error {
-		j, err := s.openJournal()
-		if err != nil {
+		j := &s.j
+		defer j.release()
+		if err := j.open(); err != nil {
 			return err
 		}
-		defer j.close()
-		if err := s.catchUp(j, false); err != nil {
+		off, ok := j.applied()
+		if !ok {
+			off = journalHeaderLen
+		}
+		if err := s.catchUp(j, off, ok); err != nil {
 			return err
 		}
 		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}}
@@ -258,12 +361,12 @@ func (s *Store) locked(fn func() error) (err error) {
 	if s.closed {
 		return errors.New("store is closed")
 	}
-	if err := s.flock.Lock(); err != nil {
-		return fmt.Errorf("lock %s: %w", s.flock.Path(), err)
+	if err := s.lock.lock(); err != nil {
+		return fmt.Errorf("lock %s: %w", s.lock.path, err)
 	}
 	defer func() {
-		if uerr := s.flock.Unlock(); uerr != nil && err == nil {
-			err = fmt.Errorf("unlock %s: %w", s.flock.Path(), uerr)
+		if uerr := s.lock.unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("unlock %s: %w", s.lock.path, uerr)
 		}
 	}()
 	return fn()

@@ -440,15 +440,27 @@ func TestCheckpoint(t *testing.T) {
 	want["log/all"] = string(log)
 	s.Close()
 
-	s = open(t, dir, docstore.Options{})
-	for name, data := range want {
-		if got := get(t, s, name); got != data {
-			t.Errorf("%s = %q, want %q", name, got, data)
+	// Open in the same boot trusts the marker and leaves the journal; after
+	// a reboot it replays it and checkpoints, leaving only the header.
+	size := fileSize(t, journal)
+	for _, rebooted := range []bool{false, true} {
+		if rebooted {
+			t.Cleanup(docstore.SetBootIdentity("another boot"))
 		}
-	}
-	// Open checkpoints too, leaving only the header.
-	if got := fileSize(t, journal); got != docstore.JournalHeaderLen {
-		t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
+		s = open(t, dir, docstore.Options{})
+		for name, data := range want {
+			if got := get(t, s, name); got != data {
+				t.Errorf("rebooted %v: %s = %q, want %q", rebooted, name, got, data)
+			}
+		}
+		wantSize := size
+		if rebooted {
+			wantSize = docstore.JournalHeaderLen
+		}
+		if got := fileSize(t, journal); got != wantSize {
+			t.Errorf("rebooted %v: journal after Open has %d bytes, want %d", rebooted, got, wantSize)
+		}
+		s.Close()
 	}
 }
 
@@ -514,4 +526,47 @@ func TestOpenNarrowsAnExistingFolder(t *testing.T) {
 	if got := info.Mode().Perm(); got != 0o700 {
 		t.Errorf("folder mode %v, want 0700", got)
 	}
+}
+
+func TestTail(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	appendTo(t, s, "log", "line 1\nline 2\n")
+	update(t, s, func(tx *docstore.Tx) error {
+		check := func(what, name string, n int, want string) {
+			t.Helper()
+			got, err := tx.Tail(name, n)
+			if err != nil || string(got) != want {
+				t.Errorf("%s: Tail(%q, %d) = %q, %v; want %q", what, name, n, got, err, want)
+			}
+		}
+		for n, want := range map[int]string{0: "", 3: " 2\n", 7: "line 2\n", 100: "line 1\nline 2\n"} {
+			check("on disk", "log", n, want)
+		}
+		if _, err := tx.Tail("missing", 10); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Tail of a missing file: %v, want fs.ErrNotExist", err)
+		}
+		if _, err := tx.Tail("../x", 10); !errors.Is(err, docstore.ErrBadName) {
+			t.Errorf("Tail of a bad name: %v, want ErrBadName", err)
+		}
+		if _, err := tx.Tail("log", -1); err == nil {
+			t.Error("Tail with a negative length: no error")
+		}
+
+		// Pending writes are seen, as by Get.
+		if err := tx.Append("log", []byte("line 3\n")); err != nil {
+			return err
+		}
+		for n, want := range map[int]string{3: " 3\n", 7: "line 3\n", 9: "2\nline 3\n", 100: "line 1\nline 2\nline 3\n"} {
+			check("pending append", "log", n, want)
+		}
+		if err := tx.Append("new", []byte("abc")); err != nil {
+			return err
+		}
+		check("pending append to a new file", "new", 10, "abc")
+		if err := tx.Put("log", []byte("put")); err != nil {
+			return err
+		}
+		check("pending put", "log", 2, "ut")
+		return nil
+	})
 }

@@ -3,6 +3,7 @@ package docstore
 // Names and sizes the tests need to find and damage the journal.
 const (
 	JournalName      = journalName
+	JournalTemp      = journalTemp
 	MarkerName       = markerName
 	JournalHeaderLen = journalHeaderLen
 	RecordHeaderLen  = recordHeaderLen
@@ -12,4 +13,13 @@ const (
 // durable in the journal, like a process killed right after its fsync.
 func CommitWithoutApply(s *Store, fn func(tx *Tx) error) error {
 	return s.run(true, fn, s.appendRecord)
+}
+
+// SetBootIdentity makes the Stores opened from now on believe that the
+// system's boot identity is id ("" for a system without one), as if the
+// machine had rebooted, and returns a function that undoes it.
+func SetBootIdentity(id string) (restore func()) {
+	saved := readBootID
+	readBootID = func() bootID { return digestBoot(id) }
+	return func() { readBootID = saved }
 }

@@ -1,46 +1,68 @@
 package docstore
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
-	"strings"
+	"runtime"
 )
 
-// apply writes ops to the files, without fsync. Replaying ops that were
-// already applied, in journal order, leaves the same files.
+// openFilesPinned: on Windows a file open here cannot be removed or
+// renamed over (os.OpenFile does not share delete access), by this process
+// or any other.
+const openFilesPinned = runtime.GOOS == "windows"
+
+// apply writes ops to the files in place, without fsync. Replaying ops
+// that were already applied, in journal order, leaves the same files.
 func (s *Store) apply(ops []*op) error {
 	for _, o := range ops {
-		p := s.Path(o.name)
-		err := os.MkdirAll(filepath.Dir(p), 0o700)
-		if err == nil {
-			if o.put {
-				err = s.replaceFile(p, o.data, false)
-			} else {
-				err = writeAt(p, o.off, o.data)
-			}
-		}
-		if err != nil {
+		if err := s.applyOp(o); err != nil {
 			return fmt.Errorf("apply %s: %w", o.name, err)
 		}
 	}
 	return nil
 }
 
-// writeAt writes data at off in the file p, creating it, and cuts the
-// file there first if it is longer: the append is being replayed.
-func writeAt(p string, off int64, data []byte) error {
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+// applyOp writes one operation: a put writes the whole file at offset 0
+// and cuts what is left of a longer old content; an append cuts the file
+// to the recorded offset if it is longer (the append is being replayed)
+// and writes there. o.size, when known, spares asking the file its size.
+func (s *Store) applyOp(o *op) error {
+	p := s.Path(o.name)
+	flag := os.O_RDWR | os.O_CREATE | noFollow
+	f, err := openFile(p, flag, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A missing folder: create it and try once more.
+		if err = os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
+			f, err = openFile(p, flag, 0o600)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	fi, err := f.Stat()
-	if err == nil && fi.Size() > off {
-		err = f.Truncate(off)
-	}
-	if err == nil {
-		_, err = f.WriteAt(data, off)
+	size := o.size
+	if o.put {
+		_, err = f.WriteAt(o.data, 0)
+		if err == nil && (size < 0 || size > int64(len(o.data))) {
+			err = f.Truncate(int64(len(o.data)))
+		}
+	} else {
+		if size < 0 {
+			var fi fs.FileInfo
+			if fi, err = f.Stat(); err == nil {
+				size = fi.Size()
+			}
+		}
+		if err == nil && size > o.off {
+			err = f.Truncate(o.off)
+		}
+		if err == nil {
+			_, err = f.WriteAt(o.data, o.off)
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -48,43 +70,46 @@ func writeAt(p string, off int64, data []byte) error {
 	return err
 }
 
-// replaceFile writes data to a temporary file beside p and renames it over
-// p, so p has the old or the new content, never a mix. If durable, the
-// temporary file is fsynced before the rename.
-func (s *Store) replaceFile(p string, data []byte, durable bool) error {
-	f, err := os.CreateTemp(filepath.Dir(p), tempPrefix+"*")
+// readFile returns the content of the file p.
+func readFile(p string) ([]byte, error) { return readTail(p, math.MaxInt) }
+
+// readTail returns the last n bytes of the file p, or all of it if it is
+// shorter. Under the lock nothing changes a stored file, so its size read
+// first is its size.
+func readTail(p string, n int) ([]byte, error) {
+	f, err := openFile(p, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	off := max(fi.Size()-int64(n), 0)
+	data := make([]byte, fi.Size()-off)
+	k, err := f.ReadAt(data, off)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return data[:k], nil
+}
+
+// writeDurably creates or empties the file p, writes data to it and fsyncs
+// it.
+func (s *Store) writeDurably(p string, data []byte) error {
+	f, err := openFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil && durable {
+	if err == nil {
 		err = s.sync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		// Best effort: Open removes any temporary file left behind.
-		os.Remove(f.Name())
-	}
 	return err
-}
-
-// removeTemps removes the temporary files left by a crash. It must run
-// under the lock, when no transaction is writing one.
-func (s *Store) removeTemps() error {
-	return filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && strings.HasPrefix(d.Name(), tempPrefix) {
-			return os.Remove(p)
-		}
-		return nil
-	})
 }
 
 // syncFile fsyncs the file p. It opens it for writing because Windows
@@ -95,7 +120,7 @@ func (s *Store) syncFile(p string) error {
 
 // syncPath opens p with flag, fsyncs it and closes it.
 func (s *Store) syncPath(p string, flag int) error {
-	f, err := os.OpenFile(p, flag, 0)
+	f, err := openFile(p, flag, 0)
 	if err != nil {
 		return err
 	}
@@ -104,4 +129,55 @@ func (s *Store) syncPath(p string, flag int) error {
 		err = cerr
 	}
 	return err
+}
+
+// handle is one of the store's own files, kept open between transactions.
+// Another process may have replaced or removed the file since (a
+// checkpoint renames a new journal over the old one), so each transaction
+// calls refresh under the lock before using it.
+type handle struct {
+	path string
+	flag int // for os.OpenFile
+	f    *os.File
+	id   fs.FileInfo // of f, to compare with what path names now
+}
+
+// refresh makes h.f the file that h.path names now, opening it if needed,
+// and returns that file's information (its size is current) and whether
+// it was opened now.
+func (h *handle) refresh() (fi fs.FileInfo, opened bool, err error) {
+	if h.f != nil && openFilesPinned {
+		// The file cannot have been removed or replaced while open.
+		fi, err := h.f.Stat()
+		return fi, false, err
+	}
+	if h.f != nil {
+		fi, err := os.Stat(h.path)
+		if err == nil && os.SameFile(fi, h.id) {
+			return fi, false, nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, false, err
+		}
+		h.close()
+	}
+	f, err := openFile(h.path, h.flag, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if fi, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	h.f, h.id = f, fi
+	return fi, true, nil
+}
+
+// close closes the file if it is open. Errors are ignored: the store's
+// own files are fsynced where it matters before they are closed.
+func (h *handle) close() {
+	if h.f != nil {
+		h.f.Close()
+		h.f, h.id = nil, nil
+	}
 }

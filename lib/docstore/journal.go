@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,11 +18,11 @@ import (
 const (
 	journalMagic = "dsj1"
 	recordMagic  = "dsr1"
-	markerMagic  = "dsa1"
+	markerMagic  = "dsa2"
 
 	journalHeaderLen = 16
 	recordHeaderLen  = 12
-	markerLen        = 24
+	markerLen        = 40
 	opHeaderLen      = 15 // kind, name length, offset, data length
 
 	// maxRecordLen bounds a transaction: a record is read whole into memory.
@@ -32,95 +31,96 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// journal is the open journal of one transaction; it is valid while the
-// lock is held.
+// journal is a Store's journal and marker. Their files stay open between
+// transactions; it is used only under the lock, where open brings it up to
+// date first.
 type journal struct {
-	path   string
-	f      *os.File
-	marker *os.File
-	gen    uint64
-	size   int64 // everything before it is valid; past the marker, also applied
+	file   handle // .journal
+	marker handle // .applied
+	boot   bootID // of the running system, recorded in the marker
+	gen    uint64 // of file.f
+	size   int64  // of the journal; after catchUp, every record before it is valid and applied
 }
 
-func (s *Store) openJournal() (*journal, error) {
-	j := &journal{path: filepath.Join(s.dir, journalName)}
-	var err error
-	if j.f, err = os.OpenFile(j.path, os.O_RDWR, 0); err != nil {
-		return nil, err
-	}
-	if j.marker, err = os.OpenFile(filepath.Join(s.dir, markerName), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		j.close()
-		return nil, err
-	}
-	if err := j.load(); err != nil {
-		j.close()
-		return nil, err
-	}
-	return j, nil
-}
-
-// load reads the generation and size of the open journal file.
-func (j *journal) load() error {
-	fi, err := j.f.Stat()
+// open makes the journal and the marker current at the start of a
+// transaction: another process may have checkpointed since, replacing the
+// journal file. It reads the journal's size afresh.
+func (j *journal) open() error {
+	fi, opened, err := j.file.refresh()
 	if err != nil {
 		return err
 	}
-	head := make([]byte, journalHeaderLen)
-	n, err := j.f.ReadAt(head, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
+	if opened {
+		if j.gen, err = j.readHeader(); err != nil {
+			// Read it again next time, whatever went wrong.
+			j.file.close()
+			return err
+		}
 	}
-	// The header is only ever written by an fsynced rename, so no crash
-	// can tear it.
+	j.size = fi.Size()
+	_, _, err = j.marker.refresh()
+	return err
+}
+
+// readHeader returns the generation in the journal file's header.
+func (j *journal) readHeader() (uint64, error) {
+	head := make([]byte, journalHeaderLen)
+	n, err := j.file.f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	// The header is only ever written by an fsynced rename, so no crash can
+	// tear it.
 	fields, ok := unseal(head[:n], journalMagic, 1)
 	if !ok {
-		return fmt.Errorf("journal %s is corrupt: bad header", j.path)
+		return 0, fmt.Errorf("journal %s is corrupt: bad header", j.file.path)
 	}
-	j.gen, j.size = fields[0], fi.Size()
-	return nil
+	return fields[0], nil
 }
 
-// close closes the journal's files. Errors are ignored: what had to be
-// durable was fsynced, and the marker is allowed to be lost.
+// release ends a transaction's use of the journal. On Windows it closes
+// the journal file, which another process's checkpoint must be able to
+// rename over; elsewhere the files stay open.
+func (j *journal) release() {
+	if openFilesPinned {
+		j.file.close()
+	}
+}
+
+// close closes the journal's files.
 func (j *journal) close() {
-	if j.f != nil {
-		j.f.Close()
-	}
-	if j.marker != nil {
-		j.marker.Close()
-	}
+	j.file.close()
+	j.marker.close()
 }
 
-// applied returns the marker's offset if it belongs to this journal.
-// A marker that cannot be read counts as absent: replaying from the start
-// is always safe.
+// applied returns the marker's offset if the marker can be trusted: it is
+// valid, belongs to this journal and was written during this boot. A
+// marker that cannot be read counts as absent: replaying from the start is
+// always safe.
 func (j *journal) applied() (int64, bool) {
 	b := make([]byte, markerLen)
-	n, _ := j.marker.ReadAt(b, 0)
-	fields, ok := unseal(b[:n], markerMagic, 2)
-	if !ok || fields[0] != j.gen || fields[1] < journalHeaderLen || fields[1] > uint64(j.size) {
+	n, _ := j.marker.f.ReadAt(b, 0)
+	fields, ok := unseal(b[:n], markerMagic, 4)
+	if !ok || fields[0] != j.gen || fields[1] < journalHeaderLen || fields[1] > uint64(j.size) ||
+		(bootID{fields[2], fields[3]}) != j.boot {
 		return 0, false
 	}
 	return int64(fields[1]), true
 }
 
-// setApplied records that the journal is applied up to off. It is not
-// fsynced: after a power loss Open replays the whole journal anyway.
+// setApplied records that the journal is applied up to off, in this boot.
+// It is not fsynced: see "Recovery" in the package documentation.
 func (j *journal) setApplied(off int64) error {
-	_, err := j.marker.WriteAt(seal(markerMagic, j.gen, uint64(off)), 0)
+	_, err := j.marker.f.WriteAt(seal(markerMagic, j.gen, uint64(off), j.boot[0], j.boot[1]), 0)
 	return err
 }
 
-// catchUp applies the records after the marker, or all records, truncates
-// a torn tail and moves the marker to the end.
-func (s *Store) catchUp(j *journal, all bool) error {
-	from := int64(journalHeaderLen)
-	if !all {
-		if off, ok := j.applied(); ok {
-			from = off
-		}
-	}
-	if from == j.size {
+// catchUp applies the records from offset from to the end of the journal,
+// truncates a torn tail and moves the marker to the end. markerOK says that
+// the marker already holds from, so that with nothing to apply there is
+// nothing to write.
+func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
+	if from == j.size && markerOK {
 		return nil
 	}
 	recs, end, err := j.read(from)
@@ -134,7 +134,7 @@ func (s *Store) catchUp(j *journal, all bool) error {
 	}
 	if end < j.size {
 		// No fsync: if the truncation is lost, the torn tail is found again.
-		if err := j.f.Truncate(end); err != nil {
+		if err := j.file.f.Truncate(end); err != nil {
 			return err
 		}
 		j.size = end
@@ -149,14 +149,14 @@ func (s *Store) appendRecord(j *journal, ops []*op) error {
 	if err != nil {
 		return err
 	}
-	_, err = j.f.WriteAt(rec, j.size)
+	_, err = j.file.f.WriteAt(rec, j.size)
 	if err == nil {
-		err = s.sync(j.f)
+		err = s.sync(j.file.f)
 	}
 	if err != nil {
 		// The caller will hear that the transaction failed, so the next
 		// transaction must not find the record and apply it.
-		if terr := j.f.Truncate(j.size); terr != nil {
+		if terr := j.file.f.Truncate(j.size); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return fmt.Errorf("commit: %w", err)
@@ -196,37 +196,28 @@ func (s *Store) checkpoint(j *journal) error {
 		}
 	}
 	// Windows cannot rename over an open file.
-	err = j.f.Close()
-	j.f = nil
-	if err == nil {
-		err = s.resetJournal(j.gen + 1)
-	}
-	if err != nil {
+	j.file.close()
+	if err := s.resetJournal(j.gen + 1); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if j.f, err = os.OpenFile(j.path, os.O_RDWR, 0); err != nil {
-		return err
-	}
-	if err := j.load(); err != nil {
-		return err
+	if err := j.open(); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return j.setApplied(j.size)
 }
 
-// createJournal creates an empty journal if there is none.
-func (s *Store) createJournal() error {
-	_, err := os.Lstat(filepath.Join(s.dir, journalName))
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	// A random first generation keeps a marker left by a deleted journal
-	// from matching the new one.
-	return s.resetJournal(rand.Uint64())
-}
-
-// resetJournal durably replaces the journal with an empty one.
+// resetJournal durably replaces the journal with an empty one of
+// generation gen. It writes the new journal to a temporary file of a fixed
+// name first, which is safe under the lock; Open removes one left by a
+// crash.
 func (s *Store) resetJournal(gen uint64) error {
-	if err := s.replaceFile(filepath.Join(s.dir, journalName), seal(journalMagic, gen), true); err != nil {
+	tmp := filepath.Join(s.dir, journalTemp)
+	err := s.writeDurably(tmp, seal(journalMagic, gen))
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(s.dir, journalName))
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return s.syncDir(s.dir)
@@ -237,7 +228,7 @@ func (s *Store) resetJournal(gen uint64) error {
 // j.size when the journal ends in a torn record.
 func (j *journal) read(from int64) ([][]*op, int64, error) {
 	buf := make([]byte, j.size-from)
-	if _, err := j.f.ReadAt(buf, from); err != nil {
+	if _, err := j.file.f.ReadAt(buf, from); err != nil {
 		return nil, 0, err
 	}
 	var recs [][]*op
@@ -248,13 +239,13 @@ func (j *journal) read(from int64) ([][]*op, int64, error) {
 			// valid after it. Anything else is damage: refuse to guess.
 			if q := findRecord(buf[p+1:]); q >= 0 {
 				return nil, 0, fmt.Errorf("journal %s is corrupt: bad record at offset %d, valid record at offset %d",
-					j.path, from+int64(p), from+int64(p+1+q))
+					j.file.path, from+int64(p), from+int64(p+1+q))
 			}
 			return recs, from + int64(p), nil
 		}
 		ops, err := decodeOps(payload)
 		if err != nil {
-			return nil, 0, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", j.path, from+int64(p), err)
+			return nil, 0, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", j.file.path, from+int64(p), err)
 		}
 		recs = append(recs, ops)
 		p += n
@@ -351,7 +342,7 @@ func decodeOps(p []byte) ([]*op, error) {
 		if off > math.MaxInt64 || int64(dataLen) > int64(len(p)) {
 			return nil, fmt.Errorf("bad offset or length for %s", name)
 		}
-		ops = append(ops, &op{name: name, put: kind == 'P', off: int64(off), data: p[:dataLen:dataLen]})
+		ops = append(ops, &op{name: name, put: kind == 'P', off: int64(off), size: -1, data: p[:dataLen:dataLen]})
 		p = p[dataLen:]
 	}
 	return ops, nil

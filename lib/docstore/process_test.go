@@ -104,6 +104,44 @@ func TestConcurrentIncrements(t *testing.T) {
 	}
 }
 
+// TestLockFileRemoved removes the lock file while Stores that keep it open
+// are in use: they must notice and lock the file that the path names now,
+// as a Store opened afterwards does, or they would not exclude it.
+func TestLockFileRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stores := []*docstore.Store{open(t, dir, docstore.Options{}), open(t, dir, docstore.Options{})}
+	for _, s := range stores {
+		if _, err := increment(s, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, ".lock")); err != nil {
+		t.Fatal(err)
+	}
+	stores = append(stores, open(t, dir, docstore.Options{}))
+	const each = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores))
+	for _, s := range stores {
+		wg.Go(func() {
+			for range each {
+				if _, err := increment(s, ""); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got, want := get(t, stores[0], "counter"), strconv.Itoa(2+len(stores)*each); got != want {
+		t.Errorf("counter = %s, want %s", got, want)
+	}
+}
+
 func TestCrossProcessIncrements(t *testing.T) {
 	dir := t.TempDir()
 	const children, each = 4, 50
@@ -134,8 +172,8 @@ func TestKilledWriter(t *testing.T) {
 		t.Skip("needs SIGKILL")
 	}
 	dir := t.TempDir()
-	// Opened before the kills, so its first View finds the store as the
-	// next lock holder does, without Open's full replay.
+	// Opened before the kills, so that its first View finds the store as
+	// the next transaction of a running process does.
 	watcher := open(t, dir, docstore.Options{})
 	acked := 0
 	for round := range 5 {
@@ -191,6 +229,9 @@ func TestKilledWriter(t *testing.T) {
 		}
 	}
 	check(watcher)
+	check(open(t, dir, docstore.Options{}))
+	// Open after a reboot replays the whole journal over the files.
+	t.Cleanup(docstore.SetBootIdentity("after a reboot"))
 	check(open(t, dir, docstore.Options{}))
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,6 +26,21 @@ func commitWithoutApply(t *testing.T, s *docstore.Store, name, data string) {
 	}
 	if _, err := os.Stat(s.Path(name)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("%s was applied: %v", name, err)
+	}
+}
+
+// commitWithoutApplyOld is commitWithoutApply for a file that may exist.
+func commitWithoutApplyOld(t *testing.T, s *docstore.Store, name, data string, exists bool) {
+	t.Helper()
+	if !exists {
+		commitWithoutApply(t, s, name, data)
+		return
+	}
+	err := docstore.CommitWithoutApply(s, func(tx *docstore.Tx) error {
+		return errors.Join(tx.Put(name, []byte(data)), tx.Append("log", []byte(data+"\n")))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -71,45 +88,232 @@ func TestReplayIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestOpenReplaysWholeJournal(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir, noCheckpoint)
-	put(t, s, "d/a", "1")
-	appendTo(t, s, "log", "x\n")
-	appendTo(t, s, "log", "y\n")
-	s.Close()
-	// A power loss can undo writes and renames that were never fsynced
-	// while the marker survives.
+// reboot makes the Stores opened from now on see the boot identity id, as
+// after a reboot, until the test ends.
+func reboot(t *testing.T, id string) {
+	t.Helper()
+	t.Cleanup(docstore.SetBootIdentity(id))
+}
+
+// loseUnsyncedWrites undoes, by hand, the writes a power loss may undo:
+// applies are never fsynced before a checkpoint, and the marker never is.
+func loseUnsyncedWrites(t *testing.T, dir string) {
+	t.Helper()
 	if err := os.RemoveAll(filepath.Join(dir, "d")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(filepath.Join(dir, "log"), 0); err != nil {
 		t.Fatal(err)
 	}
-	s = open(t, dir, noCheckpoint)
-	for name, want := range map[string]string{"d/a": "1", "log": "x\ny\n"} {
-		if got := get(t, s, name); got != want {
-			t.Errorf("%s = %q, want %q", name, got, want)
-		}
+}
+
+func TestOpenAfterRebootReplaysWholeJournal(t *testing.T) {
+	// The marker survives (it was written back) though the applies it
+	// counts were lost: only the boot it records tells Open not to trust it.
+	for _, c := range []struct{ name, before, after string }{
+		{"new boot", "boot-1", "boot-2"},
+		{"no boot identity", "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			reboot(t, c.before)
+			dir := t.TempDir()
+			s := open(t, dir, noCheckpoint)
+			put(t, s, "d/a", "1")
+			appendTo(t, s, "log", "x\n")
+			appendTo(t, s, "log", "y\n")
+			s.Close()
+			loseUnsyncedWrites(t, dir)
+
+			reboot(t, c.after)
+			s = open(t, dir, noCheckpoint)
+			for name, want := range map[string]string{"d/a": "1", "log": "x\ny\n"} {
+				if got := get(t, s, name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			// and checkpointed: what it replayed is on disk.
+			if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+				t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
+			}
+		})
 	}
 }
 
-func TestOpenRemovesTempFiles(t *testing.T) {
+func TestOpenInSameBootTrustsMarker(t *testing.T) {
+	reboot(t, "boot-1")
+	// setup leaves a store whose journal holds records, applied.
+	setup := func(t *testing.T) (dir string, journalSize int64) {
+		dir = t.TempDir()
+		s := open(t, dir, noCheckpoint)
+		put(t, s, "d/a", "1")
+		appendTo(t, s, "log", "x\n")
+		s.Close()
+		return dir, fileSize(t, filepath.Join(dir, docstore.JournalName))
+	}
+	check := func(t *testing.T, s *docstore.Store) {
+		t.Helper()
+		for name, want := range map[string]string{"d/a": "1", "log": "x\n"} {
+			if got := get(t, s, name); got != want {
+				t.Errorf("%s = %q, want %q", name, got, want)
+			}
+		}
+	}
+
+	t.Run("marker valid", func(t *testing.T) {
+		dir, size := setup(t)
+		// Nothing to replay, so nothing is written or fsynced: the files
+		// that earlier processes applied are in the page cache of this boot.
+		s := open(t, dir, noCheckpoint)
+		if got := s.Fsyncs(); got != 0 {
+			t.Errorf("Open made %d fsyncs, want 0", got)
+		}
+		if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != size {
+			t.Errorf("journal after Open has %d bytes, want %d (no checkpoint)", got, size)
+		}
+		check(t, s)
+	})
+
+	// A marker that is lost or cannot be read, as after a power loss, is
+	// never trusted: Open replays everything and checkpoints.
+	for name, damage := range map[string]func(p string) error{
+		"missing": os.Remove,
+		"garbage": func(p string) error { return os.WriteFile(p, []byte("junk"), 0o600) },
+		"empty":   func(p string) error { return os.Truncate(p, 0) },
+	} {
+		t.Run("marker "+name, func(t *testing.T) {
+			dir, _ := setup(t)
+			if err := damage(filepath.Join(dir, docstore.MarkerName)); err != nil {
+				t.Fatal(err)
+			}
+			loseUnsyncedWrites(t, dir)
+			s := open(t, dir, noCheckpoint)
+			check(t, s)
+			if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+				t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
+			}
+		})
+	}
+}
+
+// TestTornWritesAreRepaired tears the in-place writes of a committed but
+// unapplied record by hand, as a process killed in the middle of its apply
+// (or a power loss before a checkpoint) leaves them, and checks that the
+// next transaction, in this Store or a new one, finishes them.
+func TestTornWritesAreRepaired(t *testing.T) {
+	long := strings.Repeat("old content ", 20)
+	for _, c := range []struct {
+		name      string
+		old, data string
+		torn      func(old, data string) string
+	}{
+		{"put half written", "", strings.Repeat("new ", 50), func(_, data string) string { return data[:len(data)/2] }},
+		{"shorter put over a longer file", long, "short", func(old, data string) string { return data + old[len(data):] }},
+		{"longer put, half written", "x", long, func(old, data string) string { return data[:len(data)/2] }},
+		{"put not started", "old", "new", func(old, _ string) string { return old }},
+		{"put whole but file still long", long, "new", func(old, data string) string { return data + old[len(data):] }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, reopen := range []bool{false, true} {
+				dir := t.TempDir()
+				s := open(t, dir, noCheckpoint)
+				appendTo(t, s, "log", "0\n")
+				if c.old != "" {
+					put(t, s, "x", c.old)
+				}
+				commitWithoutApplyOld(t, s, "x", c.data, c.old != "")
+				// What a kill in the middle of the apply leaves: part of the
+				// put and part of the append.
+				if err := os.WriteFile(s.Path("x"), []byte(c.torn(c.old, c.data)), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				appendFile(t, s.Path("log"), []byte(c.data[:1]))
+				if reopen {
+					s.Close()
+					s = open(t, dir, noCheckpoint)
+				}
+				if got := get(t, s, "x"); got != c.data {
+					t.Errorf("reopen %v: x = %q, want %q", reopen, got, c.data)
+				}
+				if got, want := get(t, s, "log"), "0\n"+c.data+"\n"; got != want {
+					t.Errorf("reopen %v: log = %q, want %q", reopen, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestStrayTempFilesAreHarmless(t *testing.T) {
 	dir := t.TempDir()
-	s := open(t, dir, docstore.Options{})
+	s := open(t, dir, docstore.Options{CheckpointBytes: 100})
 	put(t, s, "d/a", "1")
 	s.Close()
-	temps := []string{filepath.Join(dir, ".tmp-123"), filepath.Join(dir, "d", ".tmp-456")}
-	for _, p := range temps {
+	// Left by older versions, or by hand: Open does not look for them.
+	stray := []string{filepath.Join(dir, ".tmp-123"), filepath.Join(dir, "d", ".tmp-456"), filepath.Join(dir, "d", ".tmp-a")}
+	for _, p := range stray {
 		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	open(t, dir, docstore.Options{})
-	for _, p := range temps {
-		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("stat %s: %v, want not exist", p, err)
+	// A checkpoint killed before its rename leaves its new journal, which
+	// Open removes.
+	temp := filepath.Join(dir, docstore.JournalTemp)
+	if err := os.WriteFile(temp, []byte("half a journal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(t, dir, docstore.Options{CheckpointBytes: 100})
+	if _, err := os.Stat(temp); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stat %s: %v, want not exist", temp, err)
+	}
+	for range 5 { // with checkpoints
+		put(t, s, "d/a", "2")
+		put(t, s, "b", "3")
+	}
+	if got, want := list(t, s, ""), []string{"b"}; !slices.Equal(got, want) {
+		t.Errorf("List(\"\") = %q, want %q", got, want)
+	}
+	if got, want := list(t, s, "d"), []string{"a"}; !slices.Equal(got, want) {
+		t.Errorf("List(d) = %q, want %q", got, want)
+	}
+	if got := get(t, s, "d/a"); got != "2" {
+		t.Errorf("d/a = %q, want %q", got, "2")
+	}
+	for _, p := range stray {
+		if data, err := os.ReadFile(p); err != nil || string(data) != "half" {
+			t.Errorf("%s: %q, %v: the store touched a file that is not its own", p, data, err)
 		}
+	}
+}
+
+// TestCheckpointByAnotherStore: a Store keeps the journal open between
+// transactions, and another Store (or process) may replace the journal
+// file meanwhile. Every commit must land in the journal that the folder
+// names, or it would not survive a power loss.
+func TestCheckpointByAnotherStore(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, docstore.JournalName)
+	opts := docstore.Options{CheckpointBytes: 300}
+	stores := []*docstore.Store{open(t, dir, opts), open(t, dir, opts)}
+	checkpoints := 0
+	for i := range 60 {
+		value := "value-" + strconv.Itoa(i)
+		put(t, stores[i%3%2], "counter", value)
+		data, err := os.ReadFile(journal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case len(data) == docstore.JournalHeaderLen:
+			checkpoints++ // and the files were fsynced
+		case !strings.Contains(string(data), value):
+			t.Fatalf("commit %d is not in %s", i, journal)
+		}
+		if got := get(t, stores[(i+1)%2], "counter"); got != value {
+			t.Fatalf("counter = %q, want %q", got, value)
+		}
+	}
+	if checkpoints < 5 {
+		t.Errorf("%d checkpoints, want at least 5", checkpoints)
 	}
 }
 

@@ -47,6 +47,7 @@ type op struct {
 	put  bool
 	off  int64
 	data []byte
+	size int64 // the file's size before the write, or -1 if unknown (not journaled)
 }
 
 // Get returns the content of a file as this transaction sees it. A missing
@@ -59,7 +60,7 @@ func (tx *Tx) Get(name string) ([]byte, error) {
 	if w != nil && w.put {
 		return bytes.Clone(w.data), nil
 	}
-	data, err := os.ReadFile(tx.s.Path(name))
+	data, err := readFile(tx.s.Path(name))
 	if w == nil {
 		return data, err
 	}
@@ -68,6 +69,44 @@ func (tx *Tx) Get(name string) ([]byte, error) {
 		return nil, err
 	}
 	return append(data, w.data...), nil
+}
+
+// Tail returns the last n bytes of a file as this transaction sees it, or
+// all of it if it is shorter, reading only those from the disk: the end of
+// a long log costs what a short one does. A missing file gives an error
+// that matches fs.ErrNotExist.
+func (tx *Tx) Tail(name string, n int) ([]byte, error) {
+	if err := tx.check(name); err != nil {
+		return nil, err
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("docstore: tail of %s: negative length %d", name, n)
+	}
+	w := tx.byName[name]
+	if w != nil && w.put {
+		return bytes.Clone(lastBytes(w.data, n)), nil
+	}
+	if w != nil && len(w.data) >= n {
+		return bytes.Clone(lastBytes(w.data, n)), nil
+	}
+	var pending []byte
+	if w != nil {
+		pending = w.data
+	}
+	data, err := readTail(tx.s.Path(name), n-len(pending))
+	if w == nil {
+		return data, err
+	}
+	// A pending append on a file that does not exist yet creates it.
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return append(data, pending...), nil
+}
+
+// lastBytes returns the last n bytes of b, or b if it is shorter.
+func lastBytes(b []byte, n int) []byte {
+	return b[max(len(b)-n, 0):]
 }
 
 // Put replaces the content of a file, creating it if it is missing.
@@ -167,7 +206,7 @@ func (tx *Tx) pending(name string) (*op, error) {
 	default:
 		size = fi.Size()
 	}
-	w := &op{name: name, off: size}
+	w := &op{name: name, off: size, size: size}
 	tx.ops = append(tx.ops, w)
 	tx.byName[name] = w
 	return w, nil
