@@ -391,3 +391,32 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 		t.Errorf("sum of balances %s, want openings %s + net outside flows %s", total, opening, outside)
 	}
 }
+
+func TestPostingChecksTheLedgerEnd(t *testing.T) {
+	f := newFixture(t)
+	doc := "ledger/bob/2026-11.jsonl"
+	good := f.store.files[doc]
+	// A valid last entry longer than the tail window is still read whole.
+	var e core.Entry
+	if err := json.Unmarshal(good, &e); err != nil {
+		t.Fatal(err)
+	}
+	e.Note = strings.Repeat("n", 20<<10)
+	long, _ := json.Marshal(e)
+	f.store.files[doc] = append(long, '\n')
+	if err := f.bank.Repay("bob", 100); err != nil {
+		t.Errorf("repay after a long valid entry: %v", err)
+	}
+	for name, ledger := range map[string]string{
+		"torn":          string(good[:len(good)-5]),
+		"garbage":       string(good) + "garbage\n",
+		"wrong balance": strings.Replace(string(good), `"balance_after_fen":5000`, `"balance_after_fen":4000`, 1),
+	} {
+		f.store.files[doc] = []byte(ledger)
+		before := f.snapshot()
+		if err := f.bank.Repay("bob", 100); !errors.Is(err, core.ErrCorrupt) {
+			t.Errorf("%s ledger: repay gave %v, want ErrCorrupt", name, err)
+		}
+		f.assertUnchanged(t, before)
+	}
+}

@@ -65,6 +65,11 @@ func (tx *memTx) Get(name string) ([]byte, error) {
 	return nil, fs.ErrNotExist
 }
 
+func (tx *memTx) Tail(name string, n int) ([]byte, error) {
+	d, err := tx.Get(name)
+	return d[max(0, len(d)-n):], err
+}
+
 func (tx *memTx) Put(name string, data []byte) error {
 	if tx.readOnly {
 		return errors.New("read-only transaction")

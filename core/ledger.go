@@ -75,9 +75,15 @@ func (b *Bank) post(tx Tx, a *Account, e Entry) error {
 // checkLedgerEnd refuses to extend a month of the ledger whose last line is
 // incomplete, unreadable or disagrees with the balance: a line appended
 // after it could not be read back, and the disagreement must be repaired,
-// not buried.
+// not buried. It reads only the end of the file, so a posting costs the
+// same however long the month is.
 func (b *Bank) checkLedgerEnd(tx Tx, doc string, balance Money) error {
-	data, err := tx.Get(doc)
+	const window = 16 << 10 // longer than entries ever are
+	data, err := tx.Tail(doc, window)
+	start := bytes.LastIndexByte(data[:max(0, len(data)-1)], '\n') + 1
+	if err == nil && start == 0 && len(data) == window {
+		data, err = tx.Get(doc) // a huge last line: read it all
+	}
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
 		return nil
 	}
@@ -87,9 +93,9 @@ func (b *Bank) checkLedgerEnd(tx Tx, doc string, balance Money) error {
 	if data[len(data)-1] != '\n' {
 		return fmt.Errorf("%w %s: the last line is incomplete", ErrCorrupt, b.Store.Path(doc))
 	}
-	last := data[bytes.LastIndexByte(data[:len(data)-1], '\n')+1 : len(data)-1]
+	start = bytes.LastIndexByte(data[:len(data)-1], '\n') + 1
 	var e Entry
-	if err := decodeStrict(last, &e); err != nil {
+	if err := decodeStrict(data[start:len(data)-1], &e); err != nil {
 		return fmt.Errorf("%w %s: last line: %v", ErrCorrupt, b.Store.Path(doc), err)
 	}
 	if e.BalanceAfter != balance {

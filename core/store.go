@@ -15,6 +15,9 @@ type Store interface {
 // Tx reads and writes documents inside one transaction.
 type Tx interface {
 	Get(name string) ([]byte, error)
+	// Tail is the last n bytes of a document (all of it if shorter),
+	// reading only those.
+	Tail(name string, n int) ([]byte, error)
 	Put(name string, data []byte) error
 	Append(name string, data []byte) error
 	List(dir string) ([]string, error)

@@ -340,8 +340,8 @@ func journalState(sb *sandbox) (torn, unapplied bool) {
 	}
 	torn = end < len(j)
 	m, err := os.ReadFile(sb.db(".applied"))
-	valid := err == nil && len(m) == 24 && string(m[:4]) == "dsa1" &&
-		binary.BigEndian.Uint32(m[20:]) == crc32.Checksum(m[:20], castagnoli) &&
+	valid := err == nil && len(m) == 40 && string(m[:4]) == "dsa2" &&
+		binary.BigEndian.Uint32(m[36:]) == crc32.Checksum(m[:36], castagnoli) &&
 		binary.BigEndian.Uint64(m[4:12]) == binary.BigEndian.Uint64(j[4:12])
 	applied := 16
 	if valid {

@@ -176,11 +176,18 @@ func (sb *sandbox) run(stdin string) result {
 }
 
 // bootstrap starts the program twice on empty input: the first start
-// creates the accounts, the second checkpoints the journal, so that every
-// file is only on disk and a later start replays nothing over it.
+// creates the accounts; before the second, the store's "applied up to"
+// marker is removed, which makes that start replay the journal and
+// checkpoint it (as after a reboot). Then every file is only on disk and
+// no later start replays anything over it, whatever a test damages.
 func (sb *sandbox) bootstrap() {
 	sb.t.Helper()
-	for range 2 {
+	for i := range 2 {
+		if i == 1 {
+			if err := os.Remove(sb.db(".applied")); err != nil {
+				sb.t.Fatal(err)
+			}
+		}
 		r := sb.run("")
 		if r.code != 0 || r.stderr != "" {
 			sb.t.Fatalf("bootstrap: %s, stderr:\n%s", r.state, r.stderr)
@@ -322,6 +329,9 @@ func readBooks(t testing.TB, dbDir string) *books {
 	bk := &books{accounts: map[string]accountDoc{}, ledgers: map[string][]ledgerEntry{}, orders: map[string][]orderDoc{}}
 	accounts, _ := filepath.Glob(filepath.Join(dbDir, "accounts", "*"))
 	for _, p := range accounts {
+		if strings.HasPrefix(filepath.Base(p), ".") {
+			continue // dot-names belong to the store, which never reads strays
+		}
 		name, ok := strings.CutSuffix(filepath.Base(p), ".json")
 		if !ok {
 			t.Errorf("stray file in the accounts folder: %s", p)
