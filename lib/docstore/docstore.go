@@ -88,8 +88,9 @@
 //
 // Open does the same cheap catch-up, unless the marker is not trusted or
 // the system gives no boot identity: then it replays the whole journal and,
-// if the journal holds records, checkpoints. Its cost does not grow with the number of stored files: it
-// reads the journal from the marker on, and does not walk the folder.
+// if the journal holds records, checkpoints. Its cost does not grow with
+// the number of stored files: it reads the journal from the marker on, and
+// does not walk the folder.
 //
 // Why Open may trust a marker of the current boot. Applies and the marker
 // are never fsynced; a write the kernel accepted is lost only with the
