@@ -47,17 +47,12 @@ func measureTransfers(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer closeFsync()
-	renames, closeRenames, err := renamesContender(filepath.Join(dir, "renames"))
-	if err != nil {
-		return err
-	}
-	defer closeRenames()
 	ours, store, err := bankContender(filepath.Join(dir, "db"))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	all := []*contender{fsync, renames, ours}
+	all := []*contender{fsync, ours}
 
 	var sqlite *contender
 	var version string
@@ -92,8 +87,6 @@ func measureTransfers(ctx context.Context, b *bench) error {
 
 	b.report.add(row{"Transfers", "one fsync: append 100 bytes to a file + fsync, same file system",
 		dur(fsync.each()) + " (" + rate(fsync.perSecond()) + ")", "", "", ""})
-	b.report.add(row{"Transfers", "one fsync of a 1.3 kB append, after replacing 2 small files (temp file + rename) and appending to 2, unsynced, as a transfer's apply does",
-		dur(renames.each()) + " (" + rate(renames.perSecond()) + ")", "fsync alone " + dur(fsync.each()), ratio(float64(renames.each()), float64(fsync.each())), ""})
 	b.report.add(row{"Transfers", "atmshop: Bank.Transfer on docstore, durable before it returns",
 		fmt.Sprintf("%s (%s each), %.2f fsyncs/transfer", rate(ours.perSecond()), dur(ours.each()), fsyncs),
 		"fsync " + rate(fsync.perSecond()), ratio(ours.perSecond(), fsync.perSecond()) + " of the fsync rate",
@@ -129,71 +122,6 @@ func fsyncContender(path string) (*contender, func(), error) {
 		return time.Since(start), nil
 	}
 	return &contender{name: "fsync", round: round}, func() { f.Close() }, nil
-}
-
-// renamesContender is the fsync with, between two fsyncs, the file work of
-// applying a transfer: two small files replaced through a temporary file
-// and a rename, and a line appended to two others, none of them fsynced.
-// On a journaling file system the next fsync commits that work too.
-func renamesContender(dir string) (*contender, func(), error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, "journal"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	record := []byte(strings.Repeat("x", 1299) + "\n")
-	doc := []byte(strings.Repeat("d", 399) + "\n")
-	line := []byte(strings.Repeat("l", 199) + "\n")
-	apply := func() error {
-		for _, name := range []string{"a.json", "b.json"} {
-			t, err := os.CreateTemp(dir, ".tmp-*")
-			if err != nil {
-				return err
-			}
-			_, err = t.Write(doc)
-			if cerr := t.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Rename(t.Name(), filepath.Join(dir, name))
-			}
-			if err != nil {
-				return err
-			}
-		}
-		for _, name := range []string{"a.jsonl", "b.jsonl"} {
-			l, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-			if err != nil {
-				return err
-			}
-			_, err = l.Write(line)
-			if cerr := l.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	round := func(ctx context.Context, n int) (time.Duration, error) {
-		start := time.Now()
-		for range n {
-			if _, err := f.Write(record); err != nil {
-				return 0, err
-			}
-			if err := f.Sync(); err != nil {
-				return 0, err
-			}
-			if err := apply(); err != nil {
-				return 0, err
-			}
-		}
-		return time.Since(start), nil
-	}
-	return &contender{name: "fsync after renames", round: round}, func() { f.Close() }, nil
 }
 
 // quietLog is a logger that drops the bank's info entries before

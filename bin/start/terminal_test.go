@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,16 +80,22 @@ func (term *terminal) text() string {
 	return term.screen.String()
 }
 
-// waitFor waits until the screen shows want. The limit only stops a hung
-// test; nothing here measures time.
-func (term *terminal) waitFor(want string) {
+// waitUntil polls ready until it holds. The limit only stops a hung test;
+// nothing here measures time.
+func (term *terminal) waitUntil(ready func() bool, failure string) {
 	term.t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if strings.Contains(term.text(), want) {
+		if ready() {
 			return
 		}
 	}
-	term.t.Fatalf("the screen never showed %q; it shows:\n%s", want, term.text())
+	term.t.Fatalf("%s; the screen shows:\n%s", failure, term.text())
+}
+
+// waitFor waits until the screen shows want.
+func (term *terminal) waitFor(want string) {
+	term.t.Helper()
+	term.waitUntil(func() bool { return strings.Contains(term.text(), want) }, fmt.Sprintf("the screen never showed %q", want))
 }
 
 func (term *terminal) typeKeys(keys string) {
@@ -110,12 +117,7 @@ func (term *terminal) echoOn() bool {
 // waitEchoOff waits until the program has turned echo off for a password.
 func (term *terminal) waitEchoOff() {
 	term.t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if !term.echoOn() {
-			return
-		}
-	}
-	term.t.Fatalf("echo stayed on at the password prompt")
+	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt")
 }
 
 func (term *terminal) exitCode() int {
