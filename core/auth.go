@@ -107,7 +107,7 @@ func (b *Bank) ChangePassword(name, old, new string) error {
 		return err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(old)) != nil {
-		b.Log.WithField("user", name).Warn("password change refused: wrong old password")
+		b.Log.WithField("user", name).Info("password change refused: wrong old password")
 		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed.")
 	}
 	hash, err := b.hash(new)
