@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -20,9 +21,9 @@ type AccountSummary struct {
 
 // ListAccounts lists every account. It is the one operation that reads
 // them all, so it is for admins only.
-func (b *Bank) ListAccounts(actor string) ([]AccountSummary, error) {
+func (b *Bank) ListAccounts(ctx context.Context, actor string) ([]AccountSummary, error) {
 	var list []AccountSummary
-	err := b.Store.View(func(tx Tx) error {
+	err := b.Store.View(ctx, func(tx Tx) error {
 		if err := b.requireAdmin(tx, actor); err != nil {
 			return err
 		}
@@ -59,7 +60,7 @@ type NewAccount struct {
 }
 
 // AddAccount opens an account on an admin's behalf.
-func (b *Bank) AddAccount(actor string, n NewAccount) error {
+func (b *Bank) AddAccount(ctx context.Context, actor string, n NewAccount) error {
 	if err := CheckUsername(n.Name); err != nil {
 		return refuse(ErrBadInput, "%s.", capitalize(err.Error()))
 	}
@@ -70,7 +71,7 @@ func (b *Bank) AddAccount(actor string, n NewAccount) error {
 	if err != nil {
 		return err
 	}
-	err = b.update(func(tx Tx, now time.Time) error {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		if err := b.requireAdmin(tx, actor); err != nil {
 			return err
 		}
@@ -115,11 +116,11 @@ func Unlock(a *Account, _ time.Time) error {
 // Change applies an admin's change to the named account. An admin cannot
 // change their own account, so nobody can freeze or demote themselves out
 // of the admin menu by mistake.
-func (b *Bank) Change(actor, name, what string, change AdminChange) error {
+func (b *Bank) Change(ctx context.Context, actor, name, what string, change AdminChange) error {
 	if actor == name {
 		return refuse(ErrBadInput, "Administrators cannot change their own account here.")
 	}
-	err := b.update(func(tx Tx, now time.Time) error {
+	err := b.update(ctx, func(tx Tx, now time.Time) error {
 		if err := b.requireAdmin(tx, actor); err != nil {
 			return err
 		}

@@ -140,7 +140,7 @@ func (a *App) login(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		acct, err := a.bank.Authenticate(name, password)
+		acct, err := a.bank.Authenticate(ctx, name, password)
 		if err != nil {
 			if err := a.report(err); err != nil {
 				return err

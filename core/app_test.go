@@ -249,7 +249,7 @@ func TestLockoutAfterFailedLogins(t *testing.T) {
 func TestSuccessResetsFailedLogins(t *testing.T) {
 	f := newFixture(t)
 	f.script(t, "bob", "x1", "bob", "x2", "bob", "bob-pw", "o", "bob", "x3", "bob", "x4", "bob", "bob-pw", "q")
-	a, err := f.bank.Account("bob")
+	a, err := f.bank.Account(context.Background(), "bob")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -26,7 +27,7 @@ func (b *Bank) checkNewPassword(password string) error {
 // or password" for an unknown name or a wrong password; the log says which.
 // Consecutive failures lock the account for a while, and the lock is kept
 // in the account document, so restarting the program doesn't lift it.
-func (b *Bank) Authenticate(name, password string) (*Account, error) {
+func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Account, error) {
 	// Failures are logged at info, below the console's default warning
 	// level: the console must not tell the person at the terminal which of
 	// name and password was wrong. The log file gets them.
@@ -36,7 +37,7 @@ func (b *Bank) Authenticate(name, password string) (*Account, error) {
 		log.Info("login failed: not a valid username")
 		return nil, invalid
 	}
-	a, err := b.Account(name)
+	a, err := b.Account(ctx, name)
 	var r *Refusal
 	if errors.As(err, &r) && errors.Is(r, ErrUnknownUser) {
 		log.Info("login failed: no such user")
@@ -52,7 +53,7 @@ func (b *Bank) Authenticate(name, password string) (*Account, error) {
 	// bcrypt runs outside the transaction: it is slow on purpose.
 	ok := len(password) <= MaxPasswordBytes &&
 		bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) == nil
-	err = b.update(func(tx Tx, now time.Time) error {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err = b.load(tx, name)
 		if err != nil {
 			return err
@@ -98,11 +99,11 @@ func lockedRefusal(a *Account, now time.Time) error {
 }
 
 // ChangePassword replaces the password after checking the old one.
-func (b *Bank) ChangePassword(name, old, new string) error {
+func (b *Bank) ChangePassword(ctx context.Context, name, old, new string) error {
 	if err := b.checkNewPassword(new); err != nil {
 		return err
 	}
-	a, err := b.Account(name)
+	a, err := b.Account(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (b *Bank) ChangePassword(name, old, new string) error {
 	if err != nil {
 		return err
 	}
-	err = b.update(func(tx Tx, now time.Time) error {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,9 +22,9 @@ type Bank struct {
 }
 
 // update runs fn in a transaction with the current time.
-func (b *Bank) update(fn func(tx Tx, now time.Time) error) error {
+func (b *Bank) update(ctx context.Context, fn func(tx Tx, now time.Time) error) error {
 	now := b.Now()
-	return b.Store.Update(func(tx Tx) error { return fn(tx, now) })
+	return b.Store.Update(ctx, func(tx Tx) error { return fn(tx, now) })
 }
 
 func (b *Bank) load(tx Tx, name string) (*Account, error) { return loadAccount(b.Store, tx, name) }
@@ -66,9 +67,9 @@ func positive(amount Money) error {
 
 // Bootstrap creates an account for every seed that has none yet. Existing
 // accounts are left alone: after the first start, storage is the truth.
-func (b *Bank) Bootstrap(seeds []UserSeed) error {
+func (b *Bank) Bootstrap(ctx context.Context, seeds []UserSeed) error {
 	var missing []UserSeed
-	err := b.Store.View(func(tx Tx) error {
+	err := b.Store.View(ctx, func(tx Tx) error {
 		for _, s := range seeds {
 			_, err := tx.Get(accountDoc(s.Name))
 			if errors.Is(err, fs.ErrNotExist) {
@@ -90,7 +91,7 @@ func (b *Bank) Bootstrap(seeds []UserSeed) error {
 			return fmt.Errorf("user %s: %w", s.Name, err)
 		}
 	}
-	return b.update(func(tx Tx, now time.Time) error {
+	return b.update(ctx, func(tx Tx, now time.Time) error {
 		for i, s := range missing {
 			err := b.create(tx, now, Account{Name: s.Name, PasswordHash: hashes[i], CreditLimit: s.CreditLimit, Admin: s.Admin}, s.Balance, "from config")
 			if err != nil && !errors.Is(err, ErrExists) { // another copy of the app won the race
@@ -129,9 +130,9 @@ func (b *Bank) hash(password string) (string, error) {
 }
 
 // Account returns the current state of the named account.
-func (b *Bank) Account(name string) (*Account, error) {
+func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
 	var a *Account
-	err := b.Store.View(func(tx Tx) (err error) {
+	err := b.Store.View(ctx, func(tx Tx) (err error) {
 		a, err = b.load(tx, name)
 		return err
 	})
@@ -141,11 +142,11 @@ func (b *Bank) Account(name string) (*Account, error) {
 // Transfer moves amount from one account to another and records both
 // sides. It is refused, with nothing changed, for an unknown or frozen
 // recipient, for oneself, and beyond the sender's available funds.
-func (b *Bank) Transfer(from, to string, amount Money) (ref string, err error) {
+func (b *Bank) Transfer(ctx context.Context, from, to string, amount Money) (ref string, err error) {
 	if err := positive(amount); err != nil {
 		return "", err
 	}
-	err = b.update(func(tx Tx, now time.Time) error {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		src, err := b.active(tx, from)
 		if err != nil {
 			return err
@@ -180,8 +181,8 @@ func (b *Bank) Transfer(from, to string, amount Money) (ref string, err error) {
 
 // CheckRecipient tells early whether to can receive a transfer from from,
 // so the person isn't asked for an amount in vain. Transfer checks again.
-func (b *Bank) CheckRecipient(from, to string) error {
-	return b.Store.View(func(tx Tx) error {
+func (b *Bank) CheckRecipient(ctx context.Context, from, to string) error {
+	return b.Store.View(ctx, func(tx Tx) error {
 		_, err := b.recipient(tx, from, to)
 		return err
 	})
@@ -211,13 +212,13 @@ func (b *Bank) WithdrawFee(amount Money) Money {
 
 // Withdraw pays out cash and charges the fee on top; both must fit in what
 // is available.
-func (b *Bank) Withdraw(name string, amount Money) (fee Money, err error) {
+func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Money, err error) {
 	if err := positive(amount); err != nil {
 		return 0, err
 	}
 	fee = b.WithdrawFee(amount)
 	var ref string
-	err = b.update(func(tx Tx, now time.Time) error {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err
@@ -243,12 +244,12 @@ func (b *Bank) Withdraw(name string, amount Money) (fee Money, err error) {
 }
 
 // Repay pays money into the account.
-func (b *Bank) Repay(name string, amount Money) error {
+func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
 	if err := positive(amount); err != nil {
 		return err
 	}
 	var ref string
-	err := b.update(func(tx Tx, now time.Time) error {
+	err := b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err

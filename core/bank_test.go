@@ -44,7 +44,7 @@ func TestWithdraw(t *testing.T) {
 
 func TestRepayPaysBackDebt(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.bank.Transfer("alice", "bob", 200000); err != nil {
+	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 200000); err != nil {
 		t.Fatal(err)
 	}
 	out := f.script(t, "alice", "alice-pw", "5", "1000", "2", "q")
@@ -104,14 +104,14 @@ func TestStatement(t *testing.T) {
 	f := newFixture(t)
 	// December: one transfer. January: a transfer, a withdrawal, a repayment.
 	f.clock.now = time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer("alice", "bob", 10000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 10000)))
 	f.clock.now = time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer("alice", "bob", 2000)))
-	mustOK(t, errOf(f.bank.Withdraw("alice", 1000)))
-	if err := f.bank.Repay("alice", 300); err != nil {
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 2000)))
+	mustOK(t, errOf(f.bank.Withdraw(context.Background(), "alice", 1000)))
+	if err := f.bank.Repay(context.Background(), "alice", 300); err != nil {
 		t.Fatal(err)
 	}
-	s, err := f.bank.Statement("alice", f.clock.Now())
+	s, err := f.bank.Statement(context.Background(), "alice", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestStatement(t *testing.T) {
 		t.Errorf("by kind %v", s.ByKind)
 	}
 	// February has no entries: it opens and closes where January ended.
-	dec, err := f.bank.Statement("alice", time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
+	dec, err := f.bank.Statement(context.Background(), "alice", time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +148,12 @@ func mustOK(t *testing.T, err error) {
 
 func TestStaleBalanceIsNeverWrittenBack(t *testing.T) {
 	f := newFixture(t)
-	stale, err := f.bank.Authenticate("alice", "alice-pw")
+	stale, err := f.bank.Authenticate(context.Background(), "alice", "alice-pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustOK(t, errOf(f.bank.Transfer("bob", "alice", 5000)))
-	mustOK(t, errOf(f.bank.Transfer("alice", "bob", 100)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), "bob", "alice", 5000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 100)))
 	if got, want := f.balance(t, "alice"), stale.Balance+5000-100; got != want {
 		t.Errorf("alice has %s, want %s", got, want)
 	}
@@ -170,7 +170,7 @@ func TestFrozenAccounts(t *testing.T) {
 	out = f.script(t, "alice", "alice-pw", "3", "bob", "q")
 	assertContains(t, out, "The account bob is frozen and cannot receive transfers.")
 	f.assertUnchanged(t, before)
-	if _, err := f.bank.Transfer("alice", "bob", 100); !errors.Is(err, core.ErrFrozen) {
+	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 100); !errors.Is(err, core.ErrFrozen) {
 		t.Errorf("transfer to frozen bob: %v, want ErrFrozen", err)
 	}
 }
@@ -182,7 +182,7 @@ func TestFreezeEndsALiveSessionAtTheNextAction(t *testing.T) {
 	in.hook = func(line string) {
 		if line == "#freeze" && !frozen {
 			frozen = true
-			if err := f.bank.Change("root", "bob", "freeze", core.SetFrozen(true)); err != nil {
+			if err := f.bank.Change(context.Background(), "root", "bob", "freeze", core.SetFrozen(true)); err != nil {
 				t.Errorf("freeze: %v", err)
 			}
 		}
@@ -225,7 +225,7 @@ func TestAdminActions(t *testing.T) {
 		"4 accounts.")
 	out = f.script(t, "carol", "carol-pw", "2", "q")
 	assertContains(t, out, "12.34")
-	a, err := f.bank.Account("alice")
+	a, err := f.bank.Account(context.Background(), "alice")
 	if err != nil || !a.Admin || a.CreditLimit != 2000000 {
 		t.Errorf("alice = %+v, %v; want admin with limit 20000.00", a, err)
 	}
@@ -242,8 +242,8 @@ func TestAdminActions(t *testing.T) {
 
 func TestSetLimitBelowDebtIsRefused(t *testing.T) {
 	f := newFixture(t)
-	mustOK(t, errOf(f.bank.Transfer("alice", "bob", 500000)))
-	err := f.bank.Change("root", "alice", "limit", core.SetCreditLimit(100000))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 500000)))
+	err := f.bank.Change(context.Background(), "root", "alice", "limit", core.SetCreditLimit(100000))
 	if !errors.Is(err, core.ErrBadInput) {
 		t.Errorf("limit below debt: %v, want ErrBadInput", err)
 	}
@@ -251,10 +251,10 @@ func TestSetLimitBelowDebtIsRefused(t *testing.T) {
 
 func TestAdminRulesHoldBelowTheMenu(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.bank.ListAccounts("alice"); !errors.Is(err, core.ErrNotAdmin) {
+	if _, err := f.bank.ListAccounts(context.Background(), "alice"); !errors.Is(err, core.ErrNotAdmin) {
 		t.Errorf("alice lists accounts: %v, want ErrNotAdmin", err)
 	}
-	if err := f.bank.Change("alice", "bob", "freeze", core.SetFrozen(true)); !errors.Is(err, core.ErrNotAdmin) {
+	if err := f.bank.Change(context.Background(), "alice", "bob", "freeze", core.SetFrozen(true)); !errors.Is(err, core.ErrNotAdmin) {
 		t.Errorf("alice freezes bob: %v, want ErrNotAdmin", err)
 	}
 }
@@ -269,10 +269,10 @@ func TestChangePassword(t *testing.T) {
 		"8", "alice-pw", long, long,
 		"8", "alice-pw", "newpass1", "newpass1", "q")
 	assertContains(t, out, "The current password is not correct", "The two new passwords differ", "at least 6 characters", "at most 72 bytes", "Password changed.")
-	if _, err := f.bank.Authenticate("alice", "alice-pw"); !errors.Is(err, core.ErrBadLogin) {
+	if _, err := f.bank.Authenticate(context.Background(), "alice", "alice-pw"); !errors.Is(err, core.ErrBadLogin) {
 		t.Errorf("old password: %v, want ErrBadLogin", err)
 	}
-	if _, err := f.bank.Authenticate("alice", "newpass1"); err != nil {
+	if _, err := f.bank.Authenticate(context.Background(), "alice", "newpass1"); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 }
@@ -324,14 +324,14 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 		var err error
 		switch i % 4 {
 		case 0:
-			_, err = f.bank.Transfer(user, users[rng.IntN(len(users))], amount)
+			_, err = f.bank.Transfer(context.Background(), user, users[rng.IntN(len(users))], amount)
 		case 1:
 			var fee core.Money
-			if fee, err = f.bank.Withdraw(user, amount); err == nil {
+			if fee, err = f.bank.Withdraw(context.Background(), user, amount); err == nil {
 				outside -= amount + fee
 			}
 		case 2:
-			if err = f.bank.Repay(user, amount); err == nil {
+			if err = f.bank.Repay(context.Background(), user, amount); err == nil {
 				outside += amount
 			}
 		case 3:
@@ -340,7 +340,7 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 				t.Fatal(err)
 			}
 			total := cart.Total()
-			if _, err = f.bank.Checkout(user, cart); err == nil {
+			if _, err = f.bank.Checkout(context.Background(), user, cart); err == nil {
 				outside -= total
 			}
 		}
@@ -375,7 +375,7 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 				}
 			}
 		}
-		a, err := f.bank.Account(u)
+		a, err := f.bank.Account(context.Background(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,7 +404,7 @@ func TestPostingChecksTheLedgerEnd(t *testing.T) {
 	e.Note = strings.Repeat("n", 20<<10)
 	long, _ := json.Marshal(e)
 	f.store.files[doc] = append(long, '\n')
-	if err := f.bank.Repay("bob", 100); err != nil {
+	if err := f.bank.Repay(context.Background(), "bob", 100); err != nil {
 		t.Errorf("repay after a long valid entry: %v", err)
 	}
 	for name, ledger := range map[string]string{
@@ -414,7 +414,7 @@ func TestPostingChecksTheLedgerEnd(t *testing.T) {
 	} {
 		f.store.files[doc] = []byte(ledger)
 		before := f.snapshot()
-		if err := f.bank.Repay("bob", 100); !errors.Is(err, core.ErrCorrupt) {
+		if err := f.bank.Repay(context.Background(), "bob", 100); !errors.Is(err, core.ErrCorrupt) {
 			t.Errorf("%s ledger: repay gave %v, want ErrCorrupt", name, err)
 		}
 		f.assertUnchanged(t, before)

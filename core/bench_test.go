@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"testing"
@@ -29,7 +30,7 @@ var benchStart = time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC)
 // by bin/bench, not here.
 func benchBank(b *testing.B) (*core.Bank, *docstore.Store) {
 	b.Helper()
-	store, err := docstore.Open(b.TempDir(), docstore.Options{})
+	store, err := docstore.Open(context.Background(), b.TempDir(), docstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func benchBank(b *testing.B) (*core.Bank, *docstore.Store) {
 		{Name: "bo", Password: "benchpass", Balance: 10_000_000},
 		{Name: "cleo", Password: "benchpass"},
 	}
-	if err := bank.Bootstrap(seeds); err != nil {
+	if err := bank.Bootstrap(context.Background(), seeds); err != nil {
 		b.Fatal(err)
 	}
 	return bank, store
@@ -69,7 +70,7 @@ func BenchmarkTransfer(b *testing.B) {
 	from, to := "alex", "bo"
 	before := store.Fsyncs()
 	for b.Loop() {
-		if _, err := bank.Transfer(from, to, 1); err != nil {
+		if _, err := bank.Transfer(context.Background(), from, to, 1); err != nil {
 			b.Fatal(err)
 		}
 		from, to = to, from
@@ -86,7 +87,7 @@ func BenchmarkStatement(b *testing.B) {
 		b.Run(fmt.Sprintf("months=%d", months), func(b *testing.B) {
 			bank, store := benchBank(b)
 			last := fillHistory(b, bank, store, "cleo", months, entriesPerMonth)
-			s, err := bank.Statement("cleo", last)
+			s, err := bank.Statement(context.Background(), "cleo", last)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,7 +95,7 @@ func BenchmarkStatement(b *testing.B) {
 				b.Fatalf("statement of %s has %d entries, want %d", last.Format("2006-01"), got, want)
 			}
 			for b.Loop() {
-				if _, err := bank.Statement("cleo", last); err != nil {
+				if _, err := bank.Statement(context.Background(), "cleo", last); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -109,7 +110,7 @@ func BenchmarkStatement(b *testing.B) {
 func fillHistory(b *testing.B, bank *core.Bank, store *docstore.Store, name string, months, perMonth int) time.Time {
 	b.Helper()
 	first := benchStart.AddDate(0, -(months - 1), 0)
-	err := store.Update(func(tx *docstore.Tx) error {
+	err := store.Update(context.Background(), func(tx *docstore.Tx) error {
 		batch := *bank
 		batch.Store = oneTx{tx, store}
 		for m := range months {
@@ -117,7 +118,7 @@ func fillHistory(b *testing.B, bank *core.Bank, store *docstore.Store, name stri
 			for i := range perMonth {
 				at := day.Add(time.Duration(i) * time.Second)
 				batch.Now = func() time.Time { return at }
-				if err := batch.Repay(name, 1); err != nil {
+				if err := batch.Repay(context.Background(), name, 1); err != nil {
 					return err
 				}
 			}
@@ -137,9 +138,9 @@ type oneTx struct {
 	store *docstore.Store
 }
 
-func (o oneTx) Update(fn func(core.Tx) error) error { return fn(o.tx) }
-func (o oneTx) View(fn func(core.Tx) error) error   { return fn(o.tx) }
-func (o oneTx) Path(name string) string             { return o.store.Path(name) }
+func (o oneTx) Update(_ context.Context, fn func(core.Tx) error) error { return fn(o.tx) }
+func (o oneTx) View(_ context.Context, fn func(core.Tx) error) error   { return fn(o.tx) }
+func (o oneTx) Path(name string) string                                { return o.store.Path(name) }
 
 // BenchmarkAuthenticate is a successful login at bcrypt cost 4 (the
 // shipped config.ini uses 10, where bcrypt alone takes about 64 times
@@ -148,7 +149,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	bank, store := benchBank(b)
 	before := store.Fsyncs()
 	for b.Loop() {
-		if _, err := bank.Authenticate("alex", "benchpass"); err != nil {
+		if _, err := bank.Authenticate(context.Background(), "alex", "benchpass"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -32,7 +32,7 @@ func admin(ctx context.Context, app *App) error {
 }
 
 func adminList(ctx context.Context, app *App) error {
-	list, err := app.Bank().ListAccounts(app.User())
+	list, err := app.Bank().ListAccounts(ctx, app.User())
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func adminAdd(ctx context.Context, app *App) error {
 	if n.Opening, err = askMoneyOrDefault(ctx, app, "opening balance", 0); err != nil {
 		return err
 	}
-	if err := app.Bank().AddAccount(app.User(), n); err != nil {
+	if err := app.Bank().AddAccount(ctx, app.User(), n); err != nil {
 		return err
 	}
 	app.Printf("Account %s added with a limit of %s and a balance of %s.\n", n.Name, n.CreditLimit, n.Opening)
@@ -99,7 +99,7 @@ func adminSetLimit(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	if err := app.Bank().Change(app.User(), name, "set credit limit to "+limit.String(), SetCreditLimit(limit)); err != nil {
+	if err := app.Bank().Change(ctx, app.User(), name, "set credit limit to "+limit.String(), SetCreditLimit(limit)); err != nil {
 		return err
 	}
 	app.Printf("The credit limit of %s is now %s.\n", name, limit)
@@ -113,7 +113,7 @@ func adminChange(what string, change AdminChange) Action {
 			return err
 		}
 		name = strings.TrimSpace(name)
-		if err := app.Bank().Change(app.User(), name, what, change); err != nil {
+		if err := app.Bank().Change(ctx, app.User(), name, what, change); err != nil {
 			return err
 		}
 		app.Printf("Done: %s %s.\n", what, name)

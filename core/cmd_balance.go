@@ -5,7 +5,7 @@ import "context"
 var balanceCommand = Command{Key: "2", Label: "Balance", Access: LoggedIn, Run: balance}
 
 func balance(ctx context.Context, app *App) error {
-	a, err := app.Bank().Account(app.User())
+	a, err := app.Bank().Account(ctx, app.User())
 	if err != nil {
 		return err
 	}

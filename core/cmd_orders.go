@@ -5,7 +5,7 @@ import "context"
 var ordersCommand = Command{Key: "7", Label: "Orders", Access: LoggedIn, Run: orders}
 
 func orders(ctx context.Context, app *App) error {
-	list, err := app.Bank().Orders(app.User())
+	list, err := app.Bank().Orders(ctx, app.User())
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func changePassword(ctx context.Context, app *App) error {
 	if newPassword != again {
 		return refuse(ErrBadInput, "The two new passwords differ; nothing was changed.")
 	}
-	if err := app.Bank().ChangePassword(app.User(), old, newPassword); err != nil {
+	if err := app.Bank().ChangePassword(ctx, app.User(), old, newPassword); err != nil {
 		return err
 	}
 	app.Printf("Password changed.\n")

@@ -9,10 +9,10 @@ func repay(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	if err := app.Bank().Repay(app.User(), amount); err != nil {
+	if err := app.Bank().Repay(ctx, app.User(), amount); err != nil {
 		return err
 	}
-	a, err := app.Bank().Account(app.User())
+	a, err := app.Bank().Account(ctx, app.User())
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func checkout(ctx context.Context, app *App, cart *Cart) (done bool, err error) 
 		app.Printf("Not paid; the cart is kept.\n")
 		return false, err
 	}
-	order, err := app.Bank().Checkout(app.User(), cart)
+	order, err := app.Bank().Checkout(ctx, app.User(), cart)
 	if err != nil {
 		return false, err
 	}

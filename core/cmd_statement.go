@@ -21,7 +21,7 @@ func statement(ctx context.Context, app *App) error {
 			return refuse(ErrBadInput, "Invalid month %q: write it like %s.", truncate(answer), now.Format("2006-01"))
 		}
 	}
-	s, err := app.Bank().Statement(app.User(), month)
+	s, err := app.Bank().Statement(ctx, app.User(), month)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func transfer(ctx context.Context, app *App) error {
 		return err
 	}
 	to = strings.TrimSpace(to)
-	if err := app.Bank().CheckRecipient(app.User(), to); err != nil {
+	if err := app.Bank().CheckRecipient(ctx, app.User(), to); err != nil {
 		return err
 	}
 	amount, err := app.AskMoney(ctx, "amount> ")
@@ -25,7 +25,7 @@ func transfer(ctx context.Context, app *App) error {
 		app.Printf("Transfer cancelled; nothing was changed.\n")
 		return err
 	}
-	ref, err := app.Bank().Transfer(app.User(), to, amount)
+	ref, err := app.Bank().Transfer(ctx, app.User(), to, amount)
 	if err != nil {
 		return err
 	}

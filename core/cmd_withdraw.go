@@ -18,7 +18,7 @@ func withdraw(ctx context.Context, app *App) error {
 		app.Printf("Withdrawal cancelled; nothing was changed.\n")
 		return err
 	}
-	if _, err := app.Bank().Withdraw(app.User(), amount); err != nil {
+	if _, err := app.Bank().Withdraw(ctx, app.User(), amount); err != nil {
 		return err
 	}
 	app.Printf("Please take your cash: %s. Fee charged: %s.\n", amount, fee)

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -30,12 +31,12 @@ func FuzzAccountDocument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		fx := newFixture(t)
 		fx.store.files["accounts/bob.json"] = doc
-		a, err := fx.bank.Account("bob")
+		a, err := fx.bank.Account(context.Background(), "bob")
 		if err != nil {
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("a bad account file gave %v, want ErrCorrupt", err)
 			}
-			_, err = fx.bank.Transfer("alice", "bob", 100)
+			_, err = fx.bank.Transfer(context.Background(), "alice", "bob", 100)
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("transfer to a corrupt account: %v, want ErrCorrupt", err)
 			}
@@ -64,7 +65,7 @@ func FuzzLedgerDocument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		fx := newFixture(t)
 		fx.store.files["ledger/alice/2026-10.jsonl"] = doc
-		_, err := fx.bank.Statement("alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+		_, err := fx.bank.Statement(context.Background(), "alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil && !errors.Is(err, core.ErrCorrupt) {
 			t.Fatalf("statement over a bad ledger: %v, want nil or ErrCorrupt", err)
 		}

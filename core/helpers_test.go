@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 
 	"io/fs"
@@ -29,13 +30,13 @@ func newMemStore() *memStore { return &memStore{files: map[string][]byte{}} }
 
 func (m *memStore) Path(name string) string { return "db/" + name }
 
-func (m *memStore) View(fn func(core.Tx) error) error {
+func (m *memStore) View(_ context.Context, fn func(core.Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return fn(&memTx{m: m, readOnly: true})
 }
 
-func (m *memStore) Update(fn func(core.Tx) error) error {
+func (m *memStore) Update(_ context.Context, fn func(core.Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	tx := &memTx{m: m, writes: map[string][]byte{}}
@@ -145,7 +146,7 @@ func newFixture(t *testing.T) *fixture {
 		{Name: "bob", Password: "bob-pw", Balance: 5000},
 		{Name: "root", Password: "root-pw", Admin: true},
 	}
-	if err := f.bank.Bootstrap(seeds); err != nil {
+	if err := f.bank.Bootstrap(context.Background(), seeds); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	return f
@@ -153,7 +154,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) balance(t *testing.T, name string) core.Money {
 	t.Helper()
-	a, err := f.bank.Account(name)
+	a, err := f.bank.Account(context.Background(), name)
 	if err != nil {
 		t.Fatalf("account %s: %v", name, err)
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -82,13 +83,13 @@ func ordersDoc(name string) string { return "orders/" + name + ".jsonl" }
 
 // Checkout pays for the whole cart in one step: the balance, the ledger
 // entry and the order are written together, or nothing is.
-func (b *Bank) Checkout(name string, cart *Cart) (*Order, error) {
+func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, error) {
 	if len(cart.Lines) == 0 {
 		return nil, refuse(ErrBadInput, "The cart is empty.")
 	}
 	total := cart.Total()
 	order := &Order{ID: newID("p"), Lines: cart.Lines, Total: total}
-	err := b.update(func(tx Tx, now time.Time) error {
+	err := b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err
@@ -126,9 +127,9 @@ func describeLines(lines []CartLine) string {
 }
 
 // Orders lists the user's past orders, oldest first.
-func (b *Bank) Orders(name string) ([]Order, error) {
+func (b *Bank) Orders(ctx context.Context, name string) ([]Order, error) {
 	var orders []Order
-	err := b.Store.View(func(tx Tx) error {
+	err := b.Store.View(ctx, func(tx Tx) error {
 		var err error
 		orders, err = readJSONLines[Order](b.Store, tx, ordersDoc(name))
 		return err

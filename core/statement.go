@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -17,9 +18,9 @@ type Statement struct {
 
 // Statement reads the month's entries. Its cost depends on that month
 // only, never on the length of the whole history.
-func (b *Bank) Statement(name string, month time.Time) (*Statement, error) {
+func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*Statement, error) {
 	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, month.Location()), ByKind: map[string]Money{}}
-	err := b.Store.View(func(tx Tx) error {
+	err := b.Store.View(ctx, func(tx Tx) error {
 		if _, err := b.load(tx, name); err != nil {
 			return err
 		}

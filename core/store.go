@@ -1,13 +1,18 @@
 package core
 
-import "atmshop/lib/docstore"
+import (
+	"context"
+
+	"atmshop/lib/docstore"
+)
 
 // Store is what core needs from storage: all-or-nothing transactions over
 // named documents. *docstore.Store provides it through DocStore; tests can
-// wrap it to inject failures.
+// wrap it to inject failures. A transaction that waits for a lock stops
+// waiting when ctx ends.
 type Store interface {
-	Update(fn func(Tx) error) error
-	View(fn func(Tx) error) error
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
 	// Path names a document's file, for error messages.
 	Path(name string) string
 }
@@ -29,12 +34,12 @@ func DocStore(s *docstore.Store) Store { return docStore{s} }
 
 type docStore struct{ s *docstore.Store }
 
-func (d docStore) Update(fn func(Tx) error) error {
-	return d.s.Update(func(tx *docstore.Tx) error { return fn(tx) })
+func (d docStore) Update(ctx context.Context, fn func(Tx) error) error {
+	return d.s.Update(ctx, func(tx *docstore.Tx) error { return fn(tx) })
 }
 
-func (d docStore) View(fn func(Tx) error) error {
-	return d.s.View(func(tx *docstore.Tx) error { return fn(tx) })
+func (d docStore) View(ctx context.Context, fn func(Tx) error) error {
+	return d.s.View(ctx, func(tx *docstore.Tx) error { return fn(tx) })
 }
 
 func (d docStore) Path(name string) string { return d.s.Path(name) }

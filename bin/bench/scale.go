@@ -150,7 +150,7 @@ func scaleMeasure(ctx context.Context, b *bench, small, large *scaleResult) erro
 			return err
 		}
 		start := time.Now()
-		if r.store, err = docstore.Open(cfg.DBDir, docstore.Options{}); err != nil {
+		if r.store, err = docstore.Open(context.Background(), cfg.DBDir, docstore.Options{}); err != nil {
 			return err
 		}
 		r.open = time.Since(start)
@@ -164,11 +164,11 @@ func scaleMeasure(ctx context.Context, b *bench, small, large *scaleResult) erro
 	}
 	measures := []measure{
 		{func(r *scaleResult) *[]time.Duration { return &r.login }, 30, func(r *scaleResult, _ int) error {
-			_, err := r.bank.Authenticate(r.first, benchPassword)
+			_, err := r.bank.Authenticate(context.Background(), r.first, benchPassword)
 			return err
 		}},
 		{func(r *scaleResult) *[]time.Duration { return &r.balance }, 300, func(r *scaleResult, _ int) error {
-			_, err := r.bank.Account(r.first)
+			_, err := r.bank.Account(context.Background(), r.first)
 			return err
 		}},
 		{func(r *scaleResult) *[]time.Duration { return &r.transfer }, 100, func(r *scaleResult, i int) error {
@@ -176,7 +176,7 @@ func scaleMeasure(ctx context.Context, b *bench, small, large *scaleResult) erro
 			if i%2 == 1 {
 				from, to = to, from
 			}
-			_, err := r.bank.Transfer(from, to, 1)
+			_, err := r.bank.Transfer(context.Background(), from, to, 1)
 			return err
 		}},
 	}
@@ -302,13 +302,13 @@ func writeAccounts(ctx context.Context, b *bench, dir string, n int) error {
 // measureStatement times the statement of this month for a user with 12
 // months of history and one with this month only, entries each month.
 func measureStatement(ctx context.Context, b *bench) error {
-	store, err := docstore.Open(filepath.Join(b.work, "statement"), docstore.Options{})
+	store, err := docstore.Open(context.Background(), filepath.Join(b.work, "statement"), docstore.Options{})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	bank := &core.Bank{Store: core.DocStore(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
-	if err := bank.Bootstrap([]core.UserSeed{{Name: "year", Password: benchPassword}, {Name: "month", Password: benchPassword}}); err != nil {
+	if err := bank.Bootstrap(context.Background(), []core.UserSeed{{Name: "year", Password: benchPassword}, {Name: "month", Password: benchPassword}}); err != nil {
 		return err
 	}
 	k := b.opts.entries
@@ -322,7 +322,7 @@ func measureStatement(ctx context.Context, b *bench) error {
 		return err
 	}
 	for _, name := range []string{"year", "month"} {
-		st, err := bank.Statement(name, this)
+		st, err := bank.Statement(context.Background(), name, this)
 		if err != nil {
 			return err
 		}
@@ -337,7 +337,7 @@ func measureStatement(ctx context.Context, b *bench) error {
 				return err
 			}
 			start := time.Now()
-			if _, err := bank.Statement(name, this); err != nil {
+			if _, err := bank.Statement(context.Background(), name, this); err != nil {
 				return err
 			}
 			times[i] = append(times[i], time.Since(start))
@@ -356,7 +356,7 @@ func measureStatement(ctx context.Context, b *bench) error {
 // transaction (through oneTx), so the setup costs one fsync, not one per
 // entry.
 func fillHistory(bank *core.Bank, store *docstore.Store, name string, last time.Time, months, perMonth int) error {
-	return store.Update(func(tx *docstore.Tx) error {
+	return store.Update(context.Background(), func(tx *docstore.Tx) error {
 		batch := *bank
 		batch.Store = oneTx{tx, store}
 		for m := range months {
@@ -364,7 +364,7 @@ func fillHistory(bank *core.Bank, store *docstore.Store, name string, last time.
 			for i := range perMonth {
 				at := day.Add(time.Duration(i) * time.Second)
 				batch.Now = func() time.Time { return at }
-				if err := batch.Repay(name, 1); err != nil {
+				if err := batch.Repay(context.Background(), name, 1); err != nil {
 					return err
 				}
 			}
@@ -380,6 +380,6 @@ type oneTx struct {
 	store *docstore.Store
 }
 
-func (o oneTx) Update(fn func(core.Tx) error) error { return fn(o.tx) }
-func (o oneTx) View(fn func(core.Tx) error) error   { return fn(o.tx) }
-func (o oneTx) Path(name string) string             { return o.store.Path(name) }
+func (o oneTx) Update(_ context.Context, fn func(core.Tx) error) error { return fn(o.tx) }
+func (o oneTx) View(_ context.Context, fn func(core.Tx) error) error   { return fn(o.tx) }
+func (o oneTx) Path(name string) string                                { return o.store.Path(name) }

@@ -148,12 +148,12 @@ func benchSettings() core.Settings {
 // bankContender transfers between two accounts of a docstore in dir, each
 // transfer durable when it returns.
 func bankContender(dir string) (*contender, *docstore.Store, error) {
-	store, err := docstore.Open(dir, docstore.Options{})
+	store, err := docstore.Open(context.Background(), dir, docstore.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
 	bank := &core.Bank{Store: core.DocStore(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
-	err = bank.Bootstrap([]core.UserSeed{
+	err = bank.Bootstrap(context.Background(), []core.UserSeed{
 		{Name: "alex", Password: benchPassword, Balance: 100_000_000},
 		{Name: "egon", Password: benchPassword, Balance: 100_000_000},
 	})
@@ -168,7 +168,7 @@ func bankContender(dir string) (*contender, *docstore.Store, error) {
 			if i%100 == 0 && ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			if _, err := bank.Transfer(from, to, 100); err != nil {
+			if _, err := bank.Transfer(context.Background(), from, to, 100); err != nil {
 				return 0, err
 			}
 			from, to = to, from

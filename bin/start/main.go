@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
-	store, err := docstore.Open(cfg.DBDir, docstore.Options{})
+	store, err := docstore.Open(ctx, cfg.DBDir, docstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Now:      time.Now,
 		Log:      logger.WithField("component", "core"),
 	}
-	if err := bank.Bootstrap(cfg.Users); err != nil {
+	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return err
 	}
 	app, err := core.New(bank, stdin, stdout)

@@ -157,6 +157,7 @@
 package docstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -200,7 +201,7 @@ type Store struct {
 
 // Open opens the store in dir, creating the folder if needed, and recovers
 // it: see the package documentation.
-func Open(dir string, opts Options) (*Store, error) {
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s := &Store{
 		dir:             dir,
 		checkpointBytes: opts.CheckpointBytes,
@@ -222,7 +223,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
-	if err := s.locked(s.recover); err != nil {
+	if err := s.locked(ctx, s.recover); err != nil {
 		s.j.close()
 		s.lock.close()
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
@@ -296,17 +297,21 @@ func (s *Store) Fsyncs() int64 { return s.fsyncs.Load() }
 // but could not be applied or checkpointed; the next transaction retries.
 // fn must not start another transaction in the same folder: it would wait
 // for itself.
-func (s *Store) Update(fn func(tx *Tx) error) error { return s.run(true, fn, s.commit) }
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.run(ctx, true, fn, s.commit)
+}
 
 // View runs fn in a read-only transaction: Put and Append fail with
 // ErrReadOnly. It returns fn's error unchanged.
-func (s *Store) View(fn func(tx *Tx) error) error { return s.run(false, fn, nil) }
+func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.run(ctx, false, fn, nil)
+}
 
 // run runs fn in a transaction and, if fn wrote anything, hands the writes
 // to commit (a parameter so tests can stop a commit half-way).
-func (s *Store) run(writable bool, fn func(tx *Tx) error, commit func(*journal, []*op) error) error {
+func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, commit func(*journal, []*op) error) error {
 	var fnErr error
-	err := s.locked(func() error {
+	err := s.locked(ctx, func() error {
 		j := &s.j
 		defer j.release()
 		if err := j.open(); err != nil {
@@ -356,7 +361,10 @@ func (s *Store) commit(j *journal, ops []*op) error {
 }
 
 // locked runs fn holding the Store's mutex and the file lock.
-func (s *Store) locked(fn func() error) (err error) {
+func (s *Store) locked(ctx context.Context, fn func() error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

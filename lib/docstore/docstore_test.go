@@ -1,6 +1,7 @@
 package docstore_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"math"
@@ -21,7 +22,7 @@ var noCheckpoint = docstore.Options{CheckpointBytes: math.MaxInt64}
 
 func open(t testing.TB, dir string, opts docstore.Options) *docstore.Store {
 	t.Helper()
-	s, err := docstore.Open(dir, opts)
+	s, err := docstore.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func open(t testing.TB, dir string, opts docstore.Options) *docstore.Store {
 
 func update(t testing.TB, s *docstore.Store, fn func(tx *docstore.Tx) error) {
 	t.Helper()
-	if err := s.Update(fn); err != nil {
+	if err := s.Update(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -50,7 +51,7 @@ func appendTo(t testing.TB, s *docstore.Store, name, data string) {
 func get(t testing.TB, s *docstore.Store, name string) string {
 	t.Helper()
 	var data []byte
-	err := s.View(func(tx *docstore.Tx) error {
+	err := s.View(context.Background(), func(tx *docstore.Tx) error {
 		var err error
 		data, err = tx.Get(name)
 		return err
@@ -64,7 +65,7 @@ func get(t testing.TB, s *docstore.Store, name string) string {
 func list(t testing.TB, s *docstore.Store, dir string) []string {
 	t.Helper()
 	var names []string
-	err := s.View(func(tx *docstore.Tx) error {
+	err := s.View(context.Background(), func(tx *docstore.Tx) error {
 		var err error
 		names, err = tx.List(dir)
 		return err
@@ -88,7 +89,7 @@ func fileSize(t testing.TB, path string) int64 {
 // not empty, appends the new number as a line to log, in one transaction.
 func increment(s *docstore.Store, log string) (int, error) {
 	var n int
-	err := s.Update(func(tx *docstore.Tx) error {
+	err := s.Update(context.Background(), func(tx *docstore.Tx) error {
 		data, err := tx.Get("counter")
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -139,7 +140,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 
-	err := s.View(func(tx *docstore.Tx) error {
+	err := s.View(context.Background(), func(tx *docstore.Tx) error {
 		_, err := tx.Get("accounts/nobody.json")
 		return err
 	})
@@ -220,7 +221,7 @@ func TestFnErrorWritesNothing(t *testing.T) {
 	size, fsyncs := fileSize(t, journal), s.Fsyncs()
 
 	errStop := errors.New("stop")
-	err := s.Update(func(tx *docstore.Tx) error {
+	err := s.Update(context.Background(), func(tx *docstore.Tx) error {
 		if err := tx.Put("a", []byte("new")); err != nil {
 			return err
 		}
@@ -248,7 +249,7 @@ func TestFnErrorWritesNothing(t *testing.T) {
 
 func TestViewCannotWrite(t *testing.T) {
 	s := open(t, t.TempDir(), docstore.Options{})
-	err := s.View(func(tx *docstore.Tx) error {
+	err := s.View(context.Background(), func(tx *docstore.Tx) error {
 		if err := tx.Put("a", []byte("x")); !errors.Is(err, docstore.ErrReadOnly) {
 			t.Errorf("Put in View: %v, want ErrReadOnly", err)
 		}
@@ -277,7 +278,7 @@ func TestBadNames(t *testing.T) {
 	}
 	for _, name := range bad {
 		t.Run(name, func(t *testing.T) {
-			err := s.Update(func(tx *docstore.Tx) error {
+			err := s.Update(context.Background(), func(tx *docstore.Tx) error {
 				_, getErr := tx.Get(name)
 				errs := map[string]error{
 					"Get":    getErr,
@@ -324,7 +325,7 @@ func TestWriteConflicts(t *testing.T) {
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
-			if err := s.Update(fn); err == nil {
+			if err := s.Update(context.Background(), fn); err == nil {
 				t.Fatal("no error")
 			}
 		})
@@ -366,7 +367,7 @@ func TestClosedStoreRefuses(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.View(func(*docstore.Tx) error { return nil }); err == nil {
+	if err := s.View(context.Background(), func(*docstore.Tx) error { return nil }); err == nil {
 		t.Error("View on a closed store: no error")
 	}
 }
@@ -380,7 +381,7 @@ func TestOneFsyncPerCommit(t *testing.T) {
 		want int64
 	}{
 		{"transfer", func() error {
-			return s.Update(func(tx *docstore.Tx) error {
+			return s.Update(context.Background(), func(tx *docstore.Tx) error {
 				return errors.Join(
 					tx.Put("accounts/alex.json", []byte("90")),
 					tx.Put("accounts/bo.json", []byte("10")),
@@ -390,14 +391,14 @@ func TestOneFsyncPerCommit(t *testing.T) {
 			})
 		}, 1},
 		{"read-only update", func() error {
-			return s.Update(func(tx *docstore.Tx) error {
+			return s.Update(context.Background(), func(tx *docstore.Tx) error {
 				_, err := tx.Get("accounts/bo.json")
 				return err
 			})
 		}, 0},
-		{"empty update", func() error { return s.Update(func(*docstore.Tx) error { return nil }) }, 0},
+		{"empty update", func() error { return s.Update(context.Background(), func(*docstore.Tx) error { return nil }) }, 0},
 		{"view", func() error {
-			return s.View(func(tx *docstore.Tx) error {
+			return s.View(context.Background(), func(tx *docstore.Tx) error {
 				_, err := tx.List("accounts")
 				return err
 			})
@@ -514,7 +515,7 @@ func TestOpenNarrowsAnExistingFolder(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s, err := docstore.Open(dir, docstore.Options{})
+	s, err := docstore.Open(context.Background(), dir, docstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

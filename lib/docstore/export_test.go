@@ -1,5 +1,7 @@
 package docstore
 
+import "context"
+
 // Names and sizes the tests need to find and damage the journal.
 const (
 	JournalName      = journalName
@@ -12,7 +14,7 @@ const (
 // CommitWithoutApply runs fn like Update but stops once the writes are
 // durable in the journal, like a process killed right after its fsync.
 func CommitWithoutApply(s *Store, fn func(tx *Tx) error) error {
-	return s.run(true, fn, s.appendRecord)
+	return s.run(context.Background(), true, fn, s.appendRecord)
 }
 
 // SetBootIdentity makes the Stores opened from now on believe that the

@@ -3,6 +3,7 @@ package docstore_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 // counter countEnv times; "forever" increments it and appends a line until
 // killed, printing each acknowledged count.
 func runChild(child string) error {
-	s, err := docstore.Open(os.Getenv(dirEnv), docstore.Options{CheckpointBytes: 4096})
+	s, err := docstore.Open(context.Background(), os.Getenv(dirEnv), docstore.Options{CheckpointBytes: 4096})
 	if err != nil {
 		return err
 	}

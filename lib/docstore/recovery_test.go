@@ -1,6 +1,7 @@
 package docstore_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io/fs"
@@ -413,8 +414,8 @@ func TestCorruptJournalIsReported(t *testing.T) {
 					t.Errorf("%s: %v, want a corruption error naming %s", what, err, journal)
 				}
 			}
-			check("View", s.View(func(*docstore.Tx) error { return nil }))
-			_, err = docstore.Open(dir, noCheckpoint)
+			check("View", s.View(context.Background(), func(*docstore.Tx) error { return nil }))
+			_, err = docstore.Open(context.Background(), dir, noCheckpoint)
 			check("Open", err)
 			// Nothing was guessed: the journal is left for a person to see.
 			if got := fileSize(t, journal); got != int64(len(data)) {
