@@ -112,15 +112,23 @@ func newSandbox(t testing.TB, users ...user) *sandbox {
 func cloneSandbox(t testing.TB, from *sandbox) *sandbox {
 	t.Helper()
 	sb := &sandbox{t: t, dir: t.TempDir()}
-	err := filepath.WalkDir(from.dir, func(p string, d fs.DirEntry, err error) error {
+	copyTree(t, from.dir, sb.dir)
+	return sb
+}
+
+// copyTree copies the folder from into the folder to, files 0600 and
+// folders 0700 as the program makes them.
+func copyTree(t testing.TB, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(from.dir, p)
-		if err != nil || rel == "." {
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
 			return err
 		}
-		target := filepath.Join(sb.dir, rel)
+		target := filepath.Join(to, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o700)
 		}
@@ -133,7 +141,6 @@ func cloneSandbox(t testing.TB, from *sandbox) *sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sb
 }
 
 func (sb *sandbox) path(elem ...string) string {
