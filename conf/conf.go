@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -101,9 +100,7 @@ func Load(path string) (Config, error) {
 	}
 	f, err := ini.LoadSources(options, data)
 	if err != nil {
-		// ini.v1 quotes the offending line raw, line break included; quoting
-		// its message keeps our error on one line.
-		return Config{}, fmt.Errorf("%s: not a valid ini file: %s", path, strconv.Quote(strings.TrimSpace(err.Error())))
+		return Config{}, parseError(path, data, err)
 	}
 	l := loader{path: path}
 	c := Config{File: abs, Root: root(abs)}

@@ -228,8 +228,9 @@ func TestLoadErrors(t *testing.T) {
 		content string
 		want    []string // the error has each, besides the file name
 	}{
-		{"malformed section", "[DEFAULT\nuser_timeout = 1\n", []string{"not a valid ini file", "unclosed section: [DEFAULT"}},
-		{"line without =", "[DEFAULT]\nuser_timeout\n", []string{"not a valid ini file", "user_timeout"}},
+		{"malformed section", "[DEFAULT\nuser_timeout = 1\n", []string{"line 1: not a valid ini file: a [section] header has no closing ']'"}},
+		{"line without =", "[DEFAULT]\nuser_timeout\n", []string{"line 2: not a valid ini file: a line is neither"}},
+		{"unclosed backtick", "[DEFAULT]\nuser_timeout = 5\n[alex]\npassword = `abc\nmoney = 5\n", []string{"line 4: not a valid ini file: a quote is never closed"}},
 		{"key before any section", "user_timeout = 5\n", []string{`key "user_timeout" comes before any [section]`}},
 		{"user_timeout abc", "[DEFAULT]\nuser_timeout = abc\n", []string{`[DEFAULT] user_timeout = "abc": want a whole number of seconds from 1 to`}},
 		{"user_timeout 0", "[DEFAULT]\nuser_timeout = 0\n", []string{`[DEFAULT] user_timeout = "0": want a whole number of seconds`}},
@@ -325,5 +326,43 @@ func TestLoadResolvesFoldersAgainstRoot(t *testing.T) {
 	}
 	if want := filepath.Join(filepath.Dir(root), "logs"); c.Log.Dir != want {
 		t.Errorf("Log.Dir = %q, want %q", c.Log.Dir, want)
+	}
+}
+
+// TestLoadErrorsNeverShowPasswords feeds broken files that hold a
+// distinctive password in every position a parse or check error could
+// quote, and checks that no error repeats it.
+func TestLoadErrorsNeverShowPasswords(t *testing.T) {
+	const pw = "Zq7-s3cret-pw"
+	tests := []struct{ name, content string }{
+		{"unclosed backtick", "[alex]\npassword = `" + pw + "\nmoney = 5\n"},
+		{"unclosed triple quote", "[alex]\npassword = \"\"\"" + pw + "\nmoney = 5\n"},
+		{"unclosed backtick before a section", "[alex]\npassword = `" + pw + "\n[bob]\npassword = x\n"},
+		{"password line without a key", "[alex]\n= " + pw + "\n"},
+		{"password alone on a line", "[alex]\n" + pw + "\n"},
+		{"password with an unclosed key quote", "[alex]\n\"" + pw + " = 1\n"},
+		{"password in a broken section header", "[alex]\npassword = x\n[" + pw + "\n"},
+		{"password before any section", "password = " + pw + "\n[alex]\npassword = x\n"},
+		{"password in DEFAULT", "[DEFAULT]\npassword = " + pw + "\n"},
+		{"password in a settings section", "[logging]\npassword = " + pw + "\n"},
+		{"password in shop", "[shop]\npassword = " + pw + "\n"},
+		{"misspelt password key", "[alex]\npasword = " + pw + "\n"},
+		{"password key twice", "[alex]\npassword = " + pw + "\npassword = " + pw + "x\n"},
+		{"password key twice in other case", "[alex]\npassword = " + pw + "\nPASSWORD = other\n"},
+		{"password too long", "[alex]\npassword = " + pw + strings.Repeat("x", 72) + "\n"},
+		{"user name invalid", "[Alex]\npassword = " + pw + "\n"},
+		{"bad money after the password", "[alex]\npassword = " + pw + "\nmoney = lots\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.content)
+			_, err := conf.Load(path)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			if msg := err.Error(); strings.Contains(msg, pw) || strings.Contains(msg, "s3cret") {
+				t.Errorf("error %q shows the password", msg)
+			}
+		})
 	}
 }
