@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+	_ "time/tzdata" // [bank] time_zone names load on any machine
 
 	"atmshop/conf"
 	"atmshop/core"
