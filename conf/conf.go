@@ -63,8 +63,8 @@ type Config struct {
 	// TimeZone is the IANA name of the bank's time zone, checked with
 	// time.LoadLocation, or "" for the machine's zone at the first start.
 	TimeZone string
-	Log   Logging
-	App   core.Settings
+	Log      Logging
+	App      core.Settings
 	// Users are the users declared in the file, in file order.
 	Users []core.UserSeed
 }
