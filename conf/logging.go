@@ -25,17 +25,15 @@ const ComponentField = "component"
 // safely with other processes (see package sharedlog), and entries at
 // l.ConsoleLevel and above to console in the simple format. console must
 // not be nil; pass io.Discard for none. It creates l.Dir, readable by the
-// owner only, if it does not exist. Closing the returned Closer closes the
-// log file; log nothing after that. Never log at Fatal or Panic: logrus
-// would exit or panic.
+// owner only, if it does not exist, and leaves the mode of an existing one
+// alone. Closing the returned Closer closes the log file; log nothing after
+// that. Never log at Fatal or Panic: logrus would exit or panic.
 func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) {
-	// Chmod too: a folder that already existed (a git checkout makes it
-	// 0755) would show the log, and the user names in it, to everyone.
+	// A folder that already exists keeps its mode: it may be shared on
+	// purpose (a 1777 folder with its sticky bit), and the log file itself
+	// is created readable by its owner only.
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create log folder: %w", err)
-	}
-	if err := os.Chmod(l.Dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("log folder: %w", err)
 	}
 	file, err := sharedlog.Open(filepath.Join(l.Dir, l.File), sharedlog.Options{MaxSizeMB: l.MaxSizeMB, MaxBackups: l.MaxBackups})
 	if err != nil {

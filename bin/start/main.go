@@ -57,6 +57,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
+	// Before Open, which creates the folder when it is missing.
+	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
 	store, err := docstore.Open(cfg.DBDir, docstore.Options{})
 	if err != nil {
 		return err
