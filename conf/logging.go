@@ -1,7 +1,6 @@
 package conf
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -46,12 +45,18 @@ func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) 
 	logger.SetFormatter(noFormat{})
 	logger.SetReportCaller(true)
 	logger.SetLevel(max(l.FileLevel, l.ConsoleLevel)) // the more verbose
-	logger.AddHook(&sinks{list: []sink{
-		{l.FileLevel, logformat.Standard{PID: os.Getpid(), TaskKey: ComponentField, DefaultTask: "main"}, file},
-		{l.ConsoleLevel, logformat.Simple{}, console},
-	}})
+	logger.AddHook(&sinks{
+		file:    sink{l.FileLevel, logformat.Standard{PID: os.Getpid(), TaskKey: ComponentField, DefaultTask: "main"}, file},
+		console: sink{l.ConsoleLevel, logformat.Simple{}, console},
+	})
 	return logger, file, nil
 }
+
+// logFileNote is what the console is told, once, when the log file cannot
+// be written. It says nothing of paths or system errors: the person at the
+// terminal can do nothing with them, and the operator finds the file
+// missing its lines.
+const logFileNote = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
 
 // sink is one output: entries at level and above, formatted by format.
 type sink struct {
@@ -60,12 +65,28 @@ type sink struct {
 	w      io.Writer
 }
 
-// sinks is a hook that writes each entry to every sink that wants it. It
-// is one hook rather than one per sink because logrus stops firing hooks at
-// the first error: a full disk must not silence the console.
+// put writes e to the sink if the sink wants it.
+func (k sink) put(e *logrus.Entry) error {
+	if e.Level > k.level {
+		return nil
+	}
+	b, err := k.format.Format(e)
+	if err != nil {
+		return err
+	}
+	_, err = k.w.Write(b)
+	return err
+}
+
+// sinks is the hook that writes each entry to the log file and the
+// console. It never returns an error: logrus would print it raw to
+// os.Stderr ("Failed to fire hook: …"), between the prompts. The ledger,
+// not the log, is the record of money, so a log file that cannot be written
+// (a full disk) is noted on the console once and the program goes on.
 type sinks struct {
-	mu   sync.Mutex // logrus does not serialize hooks
-	list []sink
+	mu            sync.Mutex // logrus does not serialize hooks
+	file, console sink
+	noted         bool // the console has been told the file cannot be written
 }
 
 func (*sinks) Levels() []logrus.Level { return logrus.AllLevels }
@@ -73,18 +94,13 @@ func (*sinks) Levels() []logrus.Level { return logrus.AllLevels }
 func (s *sinks) Fire(e *logrus.Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var first error
-	for _, k := range s.list {
-		if e.Level > k.level {
-			continue
-		}
-		b, err := k.format.Format(e)
-		if err == nil {
-			_, err = k.w.Write(b)
-		}
-		first = cmp.Or(first, err)
+	if err := s.file.put(e); err != nil && !s.noted {
+		s.noted = true
+		_, _ = fmt.Fprintln(s.console.w, logFileNote)
 	}
-	return first
+	// A console that cannot be written has nowhere to report to.
+	_ = s.console.put(e)
+	return nil
 }
 
 // noFormat formats nothing, for the unused output.

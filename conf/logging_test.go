@@ -213,3 +213,62 @@ type recorder struct{ entries []*logrus.Entry }
 
 func (*recorder) Levels() []logrus.Level       { return logrus.AllLevels }
 func (r *recorder) Fire(e *logrus.Entry) error { r.entries = append(r.entries, e); return nil }
+
+// TestLogFileFailureIsNotedOnceAndTheAppGoesOn removes the log folder under
+// a running logger, so that every write to the file fails, and checks that
+// the console gets one plain sentence about it, keeps its own lines, and
+// that logrus never prints "Failed to fire hook" (it would, to os.Stderr,
+// if the hook returned an error).
+func TestLogFileFailureIsNotedOnceAndTheAppGoesOn(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "log")
+	var console bytes.Buffer
+	logger, closer, err := conf.NewLogger(conf.Logging{
+		Dir: dir, File: "all2.log", MaxSizeMB: 1,
+		ConsoleLevel: logrus.WarnLevel, FileLevel: logrus.InfoLevel,
+	}, &console)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	stderr := captureStderr(t, func() {
+		logger.Info("transfer ref=t-1")
+		logger.Warn("first warning")
+		logger.Info("transfer ref=t-2")
+		logger.Warn("second warning")
+	})
+	const note = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
+	matchLines(t, "console", console.String(), []string{
+		"^" + regexp.QuoteMeta(note) + "$",
+		`^\[WARNING\].*\]first warning$`,
+		`^\[WARNING\].*\]second warning$`,
+	})
+	if strings.Contains(console.String(), dir) {
+		t.Errorf("the console shows the log's path:\n%s", console.String())
+	}
+	if stderr != "" {
+		t.Errorf("logrus wrote to stderr: %q", stderr)
+	}
+}
+
+// captureStderr runs f with os.Stderr sent to a file and returns what was
+// written there.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	file, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	saved := os.Stderr
+	os.Stderr = file
+	defer func() { os.Stderr = saved }()
+	f()
+	data, err := os.ReadFile(file.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
