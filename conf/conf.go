@@ -38,8 +38,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"gopkg.in/ini.v1"
@@ -57,8 +57,14 @@ type Config struct {
 	Root string
 	// DBDir is the absolute path of the folder of user files.
 	DBDir string
-	Log   Logging
-	App   core.Settings
+	// LockTimeout is how long a transaction waits for the data lock held by
+	// another copy of the program before it gives up.
+	LockTimeout time.Duration
+	// TimeZone is the IANA name of the bank's time zone, checked with
+	// time.LoadLocation, or "" for the machine's zone at the first start.
+	TimeZone string
+	Log      Logging
+	App      core.Settings
 	// Users are the users declared in the file, in file order.
 	Users []core.UserSeed
 }
@@ -101,16 +107,29 @@ func Load(path string) (Config, error) {
 	}
 	f, err := ini.LoadSources(options, data)
 	if err != nil {
-		// ini.v1 quotes the offending line raw, line break included; quoting
-		// its message keeps our error on one line.
-		return Config{}, fmt.Errorf("%s: not a valid ini file: %s", path, strconv.Quote(strings.TrimSpace(err.Error())))
+		return Config{}, parseError(path, data, err)
 	}
-	l := loader{path: path}
+	l := loader{path: path, written: map[string]string{}}
 	c := Config{File: abs, Root: root(abs)}
 	if err := l.load(&c, f.Sections()); err != nil {
 		return Config{}, err
 	}
+	if err := l.checkFolders(c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// checkFolders refuses a log folder that is the data folder or inside it:
+// the store owns every file there, and the log's lines would be lost.
+// Both folders are absolute and clean (see folder).
+func (l loader) checkFolders(c Config) error {
+	rel, err := filepath.Rel(c.DBDir, c.Log.Dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return nil
+	}
+	return fmt.Errorf("%s: [logging] dir = %q: the log folder is inside the data folder ([storage] dir = %q), where the store owns every file; put the logs in a folder of their own, such as log",
+		l.path, l.value("logging", "dir"), l.value("storage", "dir"))
 }
 
 // root finds the project root for the config file at abs.
@@ -124,7 +143,23 @@ func root(abs string) string {
 
 // loader turns parsed sections into a Config and words its errors.
 type loader struct {
-	path string // as the caller gave it, for messages
+	path    string            // as the caller gave it, for messages
+	written map[string]string // "section key": the value of a settings key as written
+}
+
+// value is what the file says for a settings key, or its default.
+func (l loader) value(section, key string) string {
+	if v, ok := l.written[section+" "+key]; ok {
+		return v
+	}
+	for _, sec := range settingsSections {
+		if sec.name == section {
+			if s, ok := findSetting(sec.keys, key); ok {
+				return s.def
+			}
+		}
+	}
+	return ""
 }
 
 // entry is one key = value line of a section.

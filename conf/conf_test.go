@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // zone names load on any machine, as in bin/start
 
 	"github.com/sirupsen/logrus"
 
@@ -189,8 +190,19 @@ func TestLoadAcceptedValues(t *testing.T) {
 				t.Errorf("Catalog = %+v, want %+v", c.App.Catalog, want)
 			}
 		}},
+		{"defaults of the storage and bank keys", "", func(t *testing.T, c conf.Config) {
+			if c.LockTimeout != 30*time.Second || c.TimeZone != "" {
+				t.Errorf("LockTimeout %v TimeZone %q, want 30s and empty", c.LockTimeout, c.TimeZone)
+			}
+		}},
+		{"a log folder next to the data folder", "[storage]\ndir = data\n[logging]\ndir = data-log\n", func(t *testing.T, c conf.Config) {
+			if filepath.Base(c.Log.Dir) != "data-log" || filepath.Base(c.DBDir) != "data" {
+				t.Errorf("Log.Dir %q DBDir %q, want data-log and data", c.Log.Dir, c.DBDir)
+			}
+		}},
 		{"every setting", "[DEFAULT]\nuser_timeout = 1\ncredit_limit = 0.01\n" +
-			"[storage]\ndir = " + abs + "db\n" +
+			"[storage]\ndir = " + abs + "db\nlock_timeout = 3600\n" +
+			"[bank]\ntime_zone = Asia/Shanghai\n" +
 			"[security]\nbcrypt_cost = 4\nmax_failed_logins = 1\nlockout_minutes = 1\nmin_password_length = 72\n" +
 			"[logging]\ndir = " + abs + "log\nfile = atm.log\nmax_size_mb = 1\nmax_backups = 0\nconsole_level = ERROR\nfile_level = trace\n" +
 			"[atm]\nwithdraw_fee_percent = 0\n",
@@ -201,6 +213,9 @@ func TestLoadAcceptedValues(t *testing.T) {
 					ConsoleLevel: logrus.ErrorLevel, FileLevel: logrus.TraceLevel}
 				if !reflect.DeepEqual(c.App, want) || c.Log != wantLog || c.DBDir != abs+"db" {
 					t.Errorf("App %+v Log %+v DBDir %q, want %+v %+v %q", c.App, c.Log, c.DBDir, want, wantLog, abs+"db")
+				}
+				if c.LockTimeout != time.Hour || c.TimeZone != "Asia/Shanghai" {
+					t.Errorf("LockTimeout %v TimeZone %q, want 1h0m0s and Asia/Shanghai", c.LockTimeout, c.TimeZone)
 				}
 			}},
 	}
@@ -228,8 +243,9 @@ func TestLoadErrors(t *testing.T) {
 		content string
 		want    []string // the error has each, besides the file name
 	}{
-		{"malformed section", "[DEFAULT\nuser_timeout = 1\n", []string{"not a valid ini file", "unclosed section: [DEFAULT"}},
-		{"line without =", "[DEFAULT]\nuser_timeout\n", []string{"not a valid ini file", "user_timeout"}},
+		{"malformed section", "[DEFAULT\nuser_timeout = 1\n", []string{"line 1: not a valid ini file: a [section] header has no closing ']'"}},
+		{"line without =", "[DEFAULT]\nuser_timeout\n", []string{"line 2: not a valid ini file: a line is neither"}},
+		{"unclosed backtick", "[DEFAULT]\nuser_timeout = 5\n[alex]\npassword = `abc\nmoney = 5\n", []string{"line 4: not a valid ini file: a quote is never closed"}},
 		{"key before any section", "user_timeout = 5\n", []string{`key "user_timeout" comes before any [section]`}},
 		{"user_timeout abc", "[DEFAULT]\nuser_timeout = abc\n", []string{`[DEFAULT] user_timeout = "abc": want a whole number of seconds from 1 to`}},
 		{"user_timeout 0", "[DEFAULT]\nuser_timeout = 0\n", []string{`[DEFAULT] user_timeout = "0": want a whole number of seconds`}},
@@ -262,7 +278,7 @@ func TestLoadErrors(t *testing.T) {
 		{"item twice", "[shop]\nTea = 1\ntea = 2\n", []string{`"tea" is given more than once`}},
 		{"bad user name", "[../admin]\npassword = x\n", []string{`section "[../admin]" has a password key, so it is a user, but the name is an invalid username`}},
 		{"upper-case user name", "[Alex]\npassword = x\n", []string{`"[Alex]"`, "password", "invalid username"}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [shop], and a user's section needs a password key`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},
@@ -274,6 +290,19 @@ func TestLoadErrors(t *testing.T) {
 		{"money too precise", "[egon]\npassword = 123\nmoney = 1.234\n", []string{`[egon] money = "1.234"`}},
 		{"money too large", "[egon]\npassword = 123\nmoney = 1" + strings.Repeat("0", 18) + "\n", []string{`[egon] money = "1000000000000000000"`}},
 		{"user credit_limit bad", "[egon]\npassword = 123\ncredit_limit = lots\n", []string{`[egon] credit_limit = "lots"`}},
+		{"log folder is the data folder", "[storage]\ndir = data\n[logging]\ndir = data\n", []string{`[logging] dir = "data": the log folder is inside the data folder ([storage] dir = "data")`}},
+		{"log folder inside the data folder", "[logging]\ndir = db/logs\n", []string{`[logging] dir = "db/logs": the log folder is inside the data folder ([storage] dir = "db")`}},
+		{"log folder inside the data folder, spelt another way", "[storage]\ndir = ./x/../db\n[logging]\ndir = db/./logs/\n", []string{`[logging] dir = "db/./logs/"`, "inside the data folder"}},
+		{"data folder is the project root", "[storage]\ndir = .\n", []string{`[logging] dir = "log": the log folder is inside the data folder ([storage] dir = ".")`}},
+		{"log file named like a store file", "[logging]\nfile = .journal\n", []string{`[logging] file = ".journal": want a plain file name`, "not starting with '.'"}},
+		{"log file named like a lock file", "[logging]\nfile = .all2.log.lock\n", []string{`[logging] file = ".all2.log.lock"`}},
+		{"lock_timeout 0", "[storage]\nlock_timeout = 0\n", []string{`[storage] lock_timeout = "0": want a whole number of seconds from 1 to 3600`}},
+		{"lock_timeout 3601", "[storage]\nlock_timeout = 3601\n", []string{`[storage] lock_timeout = "3601"`}},
+		{"lock_timeout 1.5", "[storage]\nlock_timeout = 1.5\n", []string{`[storage] lock_timeout = "1.5"`}},
+		{"time_zone unknown", "[bank]\ntime_zone = Mars/Olympus\n", []string{`[bank] time_zone = "Mars/Olympus": want an IANA time zone name such as Asia/Shanghai`}},
+		{"time_zone Local", "[bank]\ntime_zone = Local\n", []string{`[bank] time_zone = "Local"`}},
+		{"time_zone a path", "[bank]\ntime_zone = ../../etc/passwd\n", []string{`[bank] time_zone = "../../etc/passwd"`}},
+		{"unknown bank key", "[bank]\nzone = UTC\n", []string{`[bank] "zone": unknown key; [bank] takes time_zone`}},
 		{"admin maybe", "[egon]\npassword = 123\nadmin = maybe\n", []string{`[egon] admin = "maybe": want true or false`}},
 	}
 	for _, tt := range tests {
@@ -325,5 +354,43 @@ func TestLoadResolvesFoldersAgainstRoot(t *testing.T) {
 	}
 	if want := filepath.Join(filepath.Dir(root), "logs"); c.Log.Dir != want {
 		t.Errorf("Log.Dir = %q, want %q", c.Log.Dir, want)
+	}
+}
+
+// TestLoadErrorsNeverShowPasswords feeds broken files that hold a
+// distinctive password in every position a parse or check error could
+// quote, and checks that no error repeats it.
+func TestLoadErrorsNeverShowPasswords(t *testing.T) {
+	const pw = "Zq7-s3cret-pw"
+	tests := []struct{ name, content string }{
+		{"unclosed backtick", "[alex]\npassword = `" + pw + "\nmoney = 5\n"},
+		{"unclosed triple quote", "[alex]\npassword = \"\"\"" + pw + "\nmoney = 5\n"},
+		{"unclosed backtick before a section", "[alex]\npassword = `" + pw + "\n[bob]\npassword = x\n"},
+		{"password line without a key", "[alex]\n= " + pw + "\n"},
+		{"password alone on a line", "[alex]\n" + pw + "\n"},
+		{"password with an unclosed key quote", "[alex]\n\"" + pw + " = 1\n"},
+		{"password in a broken section header", "[alex]\npassword = x\n[" + pw + "\n"},
+		{"password before any section", "password = " + pw + "\n[alex]\npassword = x\n"},
+		{"password in DEFAULT", "[DEFAULT]\npassword = " + pw + "\n"},
+		{"password in a settings section", "[logging]\npassword = " + pw + "\n"},
+		{"password in shop", "[shop]\npassword = " + pw + "\n"},
+		{"misspelt password key", "[alex]\npasword = " + pw + "\n"},
+		{"password key twice", "[alex]\npassword = " + pw + "\npassword = " + pw + "x\n"},
+		{"password key twice in other case", "[alex]\npassword = " + pw + "\nPASSWORD = other\n"},
+		{"password too long", "[alex]\npassword = " + pw + strings.Repeat("x", 72) + "\n"},
+		{"user name invalid", "[Alex]\npassword = " + pw + "\n"},
+		{"bad money after the password", "[alex]\npassword = " + pw + "\nmoney = lots\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.content)
+			_, err := conf.Load(path)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			if msg := err.Error(); strings.Contains(msg, pw) || strings.Contains(msg, "s3cret") {
+				t.Errorf("error %q shows the password", msg)
+			}
+		})
 	}
 }

@@ -2,8 +2,10 @@ package conf_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"atmshop/conf"
@@ -32,6 +34,15 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("error %q is not one line starting with the file name", msg)
 			}
 			return
+		}
+		if c.LockTimeout < time.Second || c.LockTimeout > time.Hour {
+			t.Errorf("lock timeout out of range: %v", c.LockTimeout)
+		}
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			t.Errorf("time zone %q: %v", c.TimeZone, err)
+		}
+		if rel, err := filepath.Rel(c.DBDir, c.Log.Dir); err == nil && !strings.HasPrefix(rel, "..") {
+			t.Errorf("log folder %q inside data folder %q", c.Log.Dir, c.DBDir)
 		}
 		if c.App.SessionTimeout <= 0 || c.App.BcryptCost < 4 || c.App.BcryptCost > 31 || c.Log.MaxSizeMB < 1 || c.Log.MaxBackups < 0 {
 			t.Errorf("settings out of range: %+v %+v", c.App, c.Log)

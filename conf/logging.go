@@ -1,7 +1,6 @@
 package conf
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -25,17 +24,15 @@ const ComponentField = "component"
 // safely with other processes (see package sharedlog), and entries at
 // l.ConsoleLevel and above to console in the simple format. console must
 // not be nil; pass io.Discard for none. It creates l.Dir, readable by the
-// owner only, if it does not exist. Closing the returned Closer closes the
-// log file; log nothing after that. Never log at Fatal or Panic: logrus
-// would exit or panic.
+// owner only, if it does not exist, and leaves the mode of an existing one
+// alone. Closing the returned Closer closes the log file; log nothing after
+// that. Never log at Fatal or Panic: logrus would exit or panic.
 func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) {
-	// Chmod too: a folder that already existed (a git checkout makes it
-	// 0755) would show the log, and the user names in it, to everyone.
+	// A folder that already exists keeps its mode: it may be shared on
+	// purpose (a 1777 folder with its sticky bit), and the log file itself
+	// is created readable by its owner only.
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create log folder: %w", err)
-	}
-	if err := os.Chmod(l.Dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("log folder: %w", err)
 	}
 	file, err := sharedlog.Open(filepath.Join(l.Dir, l.File), sharedlog.Options{MaxSizeMB: l.MaxSizeMB, MaxBackups: l.MaxBackups})
 	if err != nil {
@@ -48,12 +45,18 @@ func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) 
 	logger.SetFormatter(noFormat{})
 	logger.SetReportCaller(true)
 	logger.SetLevel(max(l.FileLevel, l.ConsoleLevel)) // the more verbose
-	logger.AddHook(&sinks{list: []sink{
-		{l.FileLevel, logformat.Standard{PID: os.Getpid(), TaskKey: ComponentField, DefaultTask: "main"}, file},
-		{l.ConsoleLevel, logformat.Simple{}, console},
-	}})
+	logger.AddHook(&sinks{
+		file:    sink{l.FileLevel, logformat.Standard{PID: os.Getpid(), TaskKey: ComponentField, DefaultTask: "main"}, file},
+		console: sink{l.ConsoleLevel, logformat.Simple{}, console},
+	})
 	return logger, file, nil
 }
+
+// logFileNote is what the console is told, once, when the log file cannot
+// be written. It says nothing of paths or system errors: the person at the
+// terminal can do nothing with them, and the operator finds the file
+// missing its lines.
+const logFileNote = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
 
 // sink is one output: entries at level and above, formatted by format.
 type sink struct {
@@ -62,12 +65,28 @@ type sink struct {
 	w      io.Writer
 }
 
-// sinks is a hook that writes each entry to every sink that wants it. It
-// is one hook rather than one per sink because logrus stops firing hooks at
-// the first error: a full disk must not silence the console.
+// put writes e to the sink if the sink wants it.
+func (k sink) put(e *logrus.Entry) error {
+	if e.Level > k.level {
+		return nil
+	}
+	b, err := k.format.Format(e)
+	if err != nil {
+		return err
+	}
+	_, err = k.w.Write(b)
+	return err
+}
+
+// sinks is the hook that writes each entry to the log file and the
+// console. It never returns an error: logrus would print it raw to
+// os.Stderr ("Failed to fire hook: …"), between the prompts. The ledger,
+// not the log, is the record of money, so a log file that cannot be written
+// (a full disk) is noted on the console once and the program goes on.
 type sinks struct {
-	mu   sync.Mutex // logrus does not serialize hooks
-	list []sink
+	mu            sync.Mutex // logrus does not serialize hooks
+	file, console sink
+	noted         bool // the console has been told the file cannot be written
 }
 
 func (*sinks) Levels() []logrus.Level { return logrus.AllLevels }
@@ -75,18 +94,13 @@ func (*sinks) Levels() []logrus.Level { return logrus.AllLevels }
 func (s *sinks) Fire(e *logrus.Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var first error
-	for _, k := range s.list {
-		if e.Level > k.level {
-			continue
-		}
-		b, err := k.format.Format(e)
-		if err == nil {
-			_, err = k.w.Write(b)
-		}
-		first = cmp.Or(first, err)
+	if err := s.file.put(e); err != nil && !s.noted {
+		s.noted = true
+		_, _ = fmt.Fprintln(s.console.w, logFileNote)
 	}
-	return first
+	// A console that cannot be written has nowhere to report to.
+	_ = s.console.put(e)
+	return nil
 }
 
 // noFormat formats nothing, for the unused output.

@@ -3,6 +3,7 @@ package conf_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -124,4 +125,150 @@ func matchLines(t *testing.T, what, text string, patterns []string) {
 			t.Errorf("%s line %d:\n got %s\nwant %s", what, i+1, lines[i], p)
 		}
 	}
+}
+
+func TestNewLoggerLeavesAnExistingFolderAlone(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	// A log folder shared by several users: everyone writes, the sticky bit
+	// keeps each one's files their own.
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	want := os.ModeDir | os.ModeSticky | 0o777
+	if err := os.Chmod(dir, want); err != nil {
+		t.Fatal(err)
+	}
+	_, closer, err := conf.NewLogger(conf.Logging{Dir: dir, File: "all2.log", MaxSizeMB: 1}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	info, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Mode(); got != want {
+		t.Errorf("log folder mode after NewLogger %v, want %v as it was", got, want)
+	}
+}
+
+func TestWarnIfDataFolderOpen(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	tests := []struct {
+		name string
+		mode os.FileMode // 0: the folder does not exist
+		warn bool
+	}{
+		{"missing", 0, false},
+		{"owner only", 0o700, false},
+		{"others may enter but not list", 0o711, false},
+		{"group may read", 0o740, true},
+		{"others may read", 0o755, true},
+		{"group may write", 0o730, true},
+		{"everyone", 0o777, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "db")
+			if tt.mode != 0 {
+				if err := os.Mkdir(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(dir, tt.mode); err != nil {
+					t.Fatal(err)
+				}
+			}
+			logger := logrus.New()
+			logger.SetOutput(io.Discard)
+			hook := &recorder{}
+			logger.AddHook(hook)
+			conf.WarnIfDataFolderOpen(logger, dir)
+			if !tt.warn {
+				if len(hook.entries) != 0 {
+					t.Errorf("logged %d entries, want none: %v", len(hook.entries), hook.entries[0].Message)
+				}
+				return
+			}
+			if len(hook.entries) != 1 {
+				t.Fatalf("logged %d entries, want one warning", len(hook.entries))
+			}
+			e := hook.entries[0]
+			if e.Level != logrus.WarnLevel || !strings.Contains(e.Message, dir) || !strings.Contains(e.Message, "chmod 700") {
+				t.Errorf("logged %v %q, want a warning naming %s and saying chmod 700", e.Level, e.Message, dir)
+			}
+			if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != tt.mode {
+				t.Errorf("folder mode %v, %v: want %v, untouched", info.Mode(), err, tt.mode)
+			}
+		})
+	}
+}
+
+// recorder is a logrus hook that keeps every entry.
+type recorder struct{ entries []*logrus.Entry }
+
+func (*recorder) Levels() []logrus.Level       { return logrus.AllLevels }
+func (r *recorder) Fire(e *logrus.Entry) error { r.entries = append(r.entries, e); return nil }
+
+// TestLogFileFailureIsNotedOnceAndTheAppGoesOn removes the log folder under
+// a running logger, so that every write to the file fails, and checks that
+// the console gets one plain sentence about it, keeps its own lines, and
+// that logrus never prints "Failed to fire hook" (it would, to os.Stderr,
+// if the hook returned an error).
+func TestLogFileFailureIsNotedOnceAndTheAppGoesOn(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "log")
+	var console bytes.Buffer
+	logger, closer, err := conf.NewLogger(conf.Logging{
+		Dir: dir, File: "all2.log", MaxSizeMB: 1,
+		ConsoleLevel: logrus.WarnLevel, FileLevel: logrus.InfoLevel,
+	}, &console)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	stderr := captureStderr(t, func() {
+		logger.Info("transfer ref=t-1")
+		logger.Warn("first warning")
+		logger.Info("transfer ref=t-2")
+		logger.Warn("second warning")
+	})
+	const note = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
+	matchLines(t, "console", console.String(), []string{
+		"^" + regexp.QuoteMeta(note) + "$",
+		`^\[WARNING\].*\]first warning$`,
+		`^\[WARNING\].*\]second warning$`,
+	})
+	if strings.Contains(console.String(), dir) {
+		t.Errorf("the console shows the log's path:\n%s", console.String())
+	}
+	if stderr != "" {
+		t.Errorf("logrus wrote to stderr: %q", stderr)
+	}
+}
+
+// captureStderr runs f with os.Stderr sent to a file and returns what was
+// written there.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	file, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	saved := os.Stderr
+	os.Stderr = file
+	defer func() { os.Stderr = saved }()
+	f()
+	data, err := os.ReadFile(file.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

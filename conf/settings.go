@@ -51,6 +51,9 @@ var settingsSections = []section{
 	}},
 	{"storage", []setting{
 		folder("dir", "db", func(c *Config, dir string) { c.DBDir = dir }),
+		wholeNumber("lock_timeout", "30", 1, 3600, "seconds", func(c *Config, n int) {
+			c.LockTimeout = time.Duration(n) * time.Second
+		}),
 	}},
 	{"security", []setting{
 		// bcrypt refuses costs outside 4..31 (bcrypt.MinCost, MaxCost).
@@ -72,6 +75,9 @@ var settingsSections = []section{
 	}},
 	{"atm", []setting{
 		wholeNumber("withdraw_fee_percent", "5", 0, 100, "percent", func(c *Config, n int) { c.App.WithdrawFeePercent = n }),
+	}},
+	{"bank", []setting{
+		timeZone("time_zone", "", func(c *Config, name string) { c.TimeZone = name }),
 	}},
 	// The catalog defaults to empty: the shop sells what [shop] lists.
 	{shopSection, nil},
@@ -112,6 +118,7 @@ func (l loader) settings(c *Config, name string, keys []setting, entries []entry
 		if err := s.apply(c, e.value); err != nil {
 			return l.bad(name, e.name, e.value, err)
 		}
+		l.written[name+" "+s.key] = e.value
 	}
 	return nil
 }
@@ -191,11 +198,28 @@ func folder(key, def string, set func(*Config, string)) setting {
 	}}
 }
 
-// fileName accepts a plain file name, the same on every system.
+// fileName accepts a plain file name, the same on every system. A name
+// starting with '.' is refused: the store's files (.journal, .applied,
+// .lock) and sharedlog's lock file are dot-files, and a log by such a name
+// could overwrite one or be overwritten.
 func fileName(key, def string, set func(*Config, string)) setting {
 	return setting{key, def, func(c *Config, v string) error {
-		if v == "" || v == "." || v == ".." || strings.ContainsAny(v, `/\:`) || !printable(v) {
-			return errors.New("want a plain file name such as all2.log, without a folder")
+		if v == "" || strings.HasPrefix(v, ".") || strings.ContainsAny(v, `/\:`) || !printable(v) {
+			return errors.New("want a plain file name such as all2.log, without a folder and not starting with '.' (the store's and the lock's files are named so)")
+		}
+		set(c, v)
+		return nil
+	}}
+}
+
+// timeZone accepts an IANA zone name that time.LoadLocation knows, or
+// nothing. "Local" is refused: it means whatever zone each machine has.
+func timeZone(key, def string, set func(*Config, string)) setting {
+	return setting{key, def, func(c *Config, v string) error {
+		if v != "" {
+			if _, err := time.LoadLocation(v); err != nil || v == "Local" || !printable(v) {
+				return errors.New("want an IANA time zone name such as Asia/Shanghai or UTC, or nothing for the machine's zone")
+			}
 		}
 		set(c, v)
 		return nil

@@ -18,18 +18,34 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+	_ "time/tzdata" // [bank] time_zone names load on any machine
 
 	"atmshop/conf"
 	"atmshop/core"
 	"atmshop/lib/docstore"
 )
 
+// stopSignals end the program the way Ctrl-C does: the terminal is put
+// back and the exit status is the shell's 128 + the signal's number. With
+// SIGQUIT (Ctrl-\) caught, Go prints no stack dump at the person. (Windows
+// has these names too, and delivers only os.Interrupt.)
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	// Not stopped before exit: a second signal while the program shuts down
+	// must not dump the stack or kill it half-way either.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, stopSignals...)
+	go func() { cancel(signalled{<-signals}) }()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	os.Exit(exitCode(err, context.Cause(ctx), os.Stderr))
 }
+
+// signalled is the cause of the context's end when a stop signal arrived.
+type signalled struct{ sig os.Signal }
+
+func (s signalled) Error() string { return s.sig.String() + " signal received" }
 
 // run is the whole program behind main, with everything it touches passed
 // in, so tests can drive it.
@@ -56,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
+	// Before Open, which creates the folder when it is missing.
+	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
 	store, err := docstore.Open(ctx, cfg.DBDir, docstore.Options{})
 	if err != nil {
 		return err
@@ -86,15 +104,25 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 
 // exitCode reports err on stderr and picks the exit status: 0 for a normal
-// end, 130 for Ctrl-C (as shells do), 2 for bad usage, 1 otherwise.
-func exitCode(err error, stderr io.Writer) int {
+// end, 128 + the signal's number when a signal stopped it (130 for Ctrl-C,
+// as shells do), 2 for bad usage, 1 otherwise. cause is the context's
+// cause, a signalled when a signal ended it.
+func exitCode(err, cause error, stderr io.Writer) int {
 	var usage usageError
+	var sig signalled
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "\natmshop: interrupted")
-		return 130
+		if !errors.As(cause, &sig) || sig.sig == os.Interrupt {
+			fmt.Fprintln(stderr, "\natmshop: interrupted")
+			return 130
+		}
+		fmt.Fprintf(stderr, "\natmshop: stopped (%s)\n", sig.sig)
+		if n, ok := sig.sig.(syscall.Signal); ok {
+			return 128 + int(n)
+		}
+		return 1
 	case errors.As(err, &usage): // the flag package has printed it
 		if errors.Is(usage.err, flag.ErrHelp) {
 			return 0

@@ -175,3 +175,115 @@ func TestTerminalCtrlCAtPasswordRestoresEcho(t *testing.T) {
 		t.Errorf("echo is off after Ctrl-C at the password prompt: the user's shell would not show what they type")
 	}
 }
+
+// state is the process's state letter in /proc: R, S, T (stopped), …
+func (term *terminal) state() byte {
+	term.t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", term.cmd.Process.Pid))
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(data), ") ")
+	if rest == "" {
+		term.t.Fatalf("cannot read the state in %q", data)
+	}
+	return rest[0]
+}
+
+// setEcho turns the terminal's echo on or off from outside the program,
+// as a shell does while the program is stopped.
+func (term *terminal) setEcho(on bool) {
+	term.t.Helper()
+	fd := int(term.tty.Fd())
+	modes, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	if on {
+		modes.Lflag |= unix.ECHO
+	} else {
+		modes.Lflag &^= unix.ECHO
+	}
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, modes); err != nil {
+		term.t.Fatal(err)
+	}
+}
+
+// TestTerminalEchoStaysOffAfterCtrlZAndFg stops the program at the password
+// prompt as Ctrl-Z does, turns echo back on as the shell does while the job is
+// stopped, continues it as fg does, and checks the password is not echoed.
+func TestTerminalEchoStaysOffAfterCtrlZAndFg(t *testing.T) {
+	term := startTerminal(t)
+	term.waitFor("username: ")
+	term.typeKeys("alice\r")
+	term.waitFor("password: ")
+	term.waitEchoOff()
+	// What Ctrl-Z does. The program leads its own session here, an orphaned
+	// process group, which the kernel does not stop for SIGTSTP: send
+	// SIGSTOP, which stops it the same way.
+	term.signal(syscall.SIGSTOP)
+	term.waitUntil(func() bool { return term.state() == 'T' }, "SIGSTOP did not stop the program")
+	term.setEcho(true)
+	if err := term.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt after the program was continued")
+	term.typeKeys("alice-pw\r")
+	term.waitFor("Welcome, alice.")
+	if strings.Contains(term.text(), "alice-pw") {
+		t.Errorf("the password was echoed:\n%s", term.text())
+	}
+	if !term.echoOn() {
+		t.Errorf("echo is still off after the password")
+	}
+	term.typeKeys("\x04")
+	term.waitFor("Goodbye.")
+	if code := term.exitCode(); code != 0 {
+		t.Errorf("exit code after Ctrl-D %d, want 0", code)
+	}
+}
+
+// TestTerminalSignalsAtPasswordRestoreEcho ends the program at the password
+// prompt with each signal a terminal or a system sends to stop a program:
+// the terminal gets its echo back, no stack dump reaches the person, and
+// the exit status is the shell's 128 + the signal's number.
+func TestTerminalSignalsAtPasswordRestoreEcho(t *testing.T) {
+	tests := []struct {
+		name string
+		send func(term *terminal)
+		want int
+	}{
+		{"Ctrl-backslash", func(term *terminal) { term.typeKeys("\x1c") }, 128 + int(syscall.SIGQUIT)},
+		{"SIGQUIT", func(term *terminal) { term.signal(syscall.SIGQUIT) }, 131},
+		{"SIGTERM", func(term *terminal) { term.signal(syscall.SIGTERM) }, 143},
+		{"SIGHUP", func(term *terminal) { term.signal(syscall.SIGHUP) }, 129},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term := startTerminal(t)
+			term.waitFor("username: ")
+			term.typeKeys("alice\r")
+			term.waitFor("password: ")
+			term.waitEchoOff()
+			tt.send(term)
+			if code := term.exitCode(); code != tt.want {
+				t.Errorf("exit code %d, want %d", code, tt.want)
+			}
+			if !term.echoOn() {
+				t.Errorf("echo is off after %s at the password prompt", tt.name)
+			}
+			// The program's last words; a stack dump would come before them.
+			term.waitFor("atmshop: stopped")
+			if screen := term.text(); strings.Contains(screen, "goroutine ") || strings.Contains(screen, "SIGQUIT") {
+				t.Errorf("a stack dump reached the terminal:\n%s", screen)
+			}
+		})
+	}
+}
+
+func (term *terminal) signal(s os.Signal) {
+	term.t.Helper()
+	if err := term.cmd.Process.Signal(s); err != nil {
+		term.t.Fatal(err)
+	}
+}

@@ -4,8 +4,10 @@
 // Every answer, passwords included, comes from one buffered reader when the
 // input is not a terminal, so a script can feed a whole session on stdin.
 // On a terminal a password is read without echo, and a cancelled context
-// (Ctrl-C) puts the terminal back the way it was before returning, so the
-// shell is never left with echo turned off.
+// (Ctrl-C, or any signal the program stops on) puts the terminal back the
+// way it was before returning, so the shell is never left with echo turned
+// off. If the program is stopped at the password prompt (Ctrl-Z) and the
+// shell turns echo back on, echo is turned off again when it continues.
 package prompt
 
 import (
@@ -64,6 +66,7 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("read terminal state: %w", err)
 	}
+	stopKeeping := keepEchoOff(fd)
 	answer, err := wait(ctx, func() (string, error) {
 		b, err := term.ReadPassword(fd)
 		if err == nil && len(b) > MaxLine {
@@ -71,11 +74,12 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 		}
 		return string(b), err
 	})
-	if ctx.Err() != nil {
-		// ReadPassword is still blocked and will never restore the echo it
-		// turned off; do it here before the program exits.
-		_ = term.Restore(fd, state)
-	}
+	stopKeeping()
+	// Put the modes back whatever happened: after a cancel (Ctrl-C, a
+	// signal) ReadPassword is still blocked and will never restore the echo
+	// it turned off, and a continue (SIGCONT) handled just as it returned
+	// may have turned echo off again.
+	_ = term.Restore(fd, state)
 	fmt.Fprintln(p.out) // the user's Enter was not echoed
 	return answer, err
 }

@@ -20,7 +20,11 @@
 // write, which is nothing next to a person typing at an ATM.
 //
 // Each Write must be whole lines, ending with a line break: another
-// process may write between two Writes. A logrus entry is one Write.
+// process may write between two Writes. A logrus entry is one Write. A
+// Write that fails or falls short (a full disk) leaves nothing behind: the
+// file is cut back, under the lock, to its size before the write; if even
+// that fails, the next Write starts with a line break, so a line never
+// starts in the middle of another.
 //
 // Use one Writer per file per process, and keep it for the life of the
 // process: lumberjack starts a goroutine that deletes old backups (it runs
@@ -35,6 +39,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -64,6 +70,14 @@ type Writer struct {
 	lock   *flock.Flock
 	file   *lumberjack.Logger
 	closed bool
+	// brokenLine is set when a failed write may have left part of a line
+	// that could not be cut back: the next write starts with a line break.
+	brokenLine bool
+
+	// write and truncate are lumberjack's Write and os.Truncate; tests
+	// replace them to inject faults.
+	write    func([]byte) (int, error)
+	truncate func(name string, size int64) error
 }
 
 // Open prepares a Writer for the log file at path, in an existing folder.
@@ -80,10 +94,13 @@ func Open(path string, o Options) (*Writer, error) {
 	if err := lock.Unlock(); err != nil {
 		return nil, fmt.Errorf("open log %s: unlock: %w", path, err)
 	}
-	return &Writer{
-		lock: lock,
-		file: &lumberjack.Logger{Filename: path, MaxSize: o.MaxSizeMB, MaxBackups: o.MaxBackups},
-	}, nil
+	w := &Writer{
+		lock:     lock,
+		file:     &lumberjack.Logger{Filename: path, MaxSize: o.MaxSizeMB, MaxBackups: o.MaxBackups},
+		truncate: os.Truncate,
+	}
+	w.write = w.file.Write
+	return w, nil
 }
 
 // Write appends p, which must be whole lines, rotating the file first when
@@ -103,7 +120,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if err := w.lock.Lock(); err != nil {
 		return 0, fmt.Errorf("write to %s: lock: %w", w.file.Filename, err)
 	}
-	n, err := w.file.Write(p)
+	n, err := w.writeWhole(p)
 	// Close so that the next Write, ours or another process's, re-reads
 	// the size from disk (see the package comment).
 	closeErr := w.file.Close()
@@ -112,6 +129,46 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, fmt.Errorf("write to %s: %w", w.file.Filename, err)
 	}
 	return n, nil
+}
+
+// writeWhole writes p, under both locks, so that the file never holds part
+// of it: a write that fails or falls short (a full disk) is cut back to the
+// file's size before it. If that fails too, the next write starts with a
+// line break, so that no line starts in the middle of another. It returns
+// len(p) or 0.
+func (w *Writer) writeWhole(p []byte) (int, error) {
+	name := w.file.Filename
+	before, statErr := os.Stat(name)
+	buf := p
+	if w.brokenLine {
+		buf = append([]byte{'\n'}, p...)
+	}
+	n, err := w.write(buf)
+	if err == nil && n == len(buf) {
+		w.brokenLine = false
+		return len(p), nil
+	}
+	err = cmp.Or(err, io.ErrShortWrite)
+	after, afterErr := os.Stat(name)
+	switch {
+	case errors.Is(afterErr, fs.ErrNotExist):
+		// Nothing to cut: the next write starts a new file.
+	case afterErr != nil:
+		w.brokenLine = true
+	default:
+		// A file that is not the one stated before was created by this
+		// write (a new file, or a rotation): all of it is this write's.
+		size := int64(0)
+		if statErr == nil && os.SameFile(before, after) {
+			size = before.Size()
+		}
+		if after.Size() != size {
+			if truncErr := w.truncate(name, size); truncErr != nil {
+				w.brokenLine = true
+			}
+		}
+	}
+	return 0, err
 }
 
 // Close makes later writes fail. Nothing else is held between writes: the

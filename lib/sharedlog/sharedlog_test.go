@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"atmshop/lib/sharedlog"
@@ -178,6 +179,68 @@ func TestOpenErrors(t *testing.T) {
 			w, err := sharedlog.Open(tt.path, tt.o)
 			if err == nil || !strings.Contains(err.Error(), tt.path) {
 				t.Errorf("Open = %v, %v; want an error naming %s", w, err, tt.path)
+			}
+		})
+	}
+}
+
+// TestFailedWriteNeverLeavesHalfALine makes the second of three writes
+// fail, after writing part of its line or none of it, and checks that the
+// third line still starts a line of its own.
+func TestFailedWriteNeverLeavesHalfALine(t *testing.T) {
+	const one, two, three = "first line\n", "second line, cut short\n", "third line\n"
+	tests := []struct {
+		name        string
+		write       func(p []byte, real func([]byte) (int, error)) (int, error)
+		truncateErr error
+		want        string
+	}{
+		{"short write", func(p []byte, real func([]byte) (int, error)) (int, error) {
+			n, _ := real(p[:len(p)/2])
+			return n, io.ErrShortWrite
+		}, nil, one + three},
+		{"error after writing it all", func(p []byte, real func([]byte) (int, error)) (int, error) {
+			n, _ := real(p)
+			return n, syscall.EIO
+		}, nil, one + three},
+		{"nothing written", func([]byte, func([]byte) (int, error)) (int, error) {
+			return 0, syscall.ENOSPC
+		}, nil, one + three},
+		{"short write that cannot be cut back", func(p []byte, real func([]byte) (int, error)) (int, error) {
+			n, _ := real(p[:len(p)/2])
+			return n, io.ErrShortWrite
+		}, syscall.EIO, one + two[:len(two)/2] + "\n" + three},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "a.log")
+			w, err := sharedlog.Open(path, sharedlog.Options{MaxSizeMB: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(w, one); err != nil {
+				t.Fatal(err)
+			}
+			sharedlog.SetWrite(w, tt.write)
+			sharedlog.SetTruncate(w, func(name string, size int64) error {
+				if tt.truncateErr != nil {
+					return tt.truncateErr
+				}
+				return os.Truncate(name, size)
+			})
+			if _, err := io.WriteString(w, two); err == nil {
+				t.Errorf("the failed write returned no error")
+			}
+			sharedlog.SetWrite(w, func(p []byte, real func([]byte) (int, error)) (int, error) { return real(p) })
+			if n, err := io.WriteString(w, three); n != len(three) || err != nil {
+				t.Errorf("the write after it: %d, %v; want %d, nil", n, err, len(three))
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(data) != tt.want {
+				t.Errorf("file holds %q, want %q", data, tt.want)
 			}
 		})
 	}
