@@ -104,6 +104,13 @@ func TestCheckUsername(t *testing.T) {
 			t.Errorf("CheckUsername(%q) = %v, want ErrBadUsername", bad, err)
 		}
 	}
+	// The store refuses every Windows device name, com0 and lpt0 included:
+	// the name rule must refuse them first, saying why.
+	for _, reserved := range []string{"con", "com0", "com1", "lpt0", "lpt9"} {
+		if err := core.CheckUsername(reserved); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("CheckUsername(%q) = %v, want it refused as reserved", reserved, err)
+		}
+	}
 }
 
 func FuzzCheckUsername(f *testing.F) {
