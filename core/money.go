@@ -19,6 +19,16 @@ const MaxMoney Money = 1_000_000_000_000_000_00 // one quadrillion yuan
 // ErrBadAmount is wrapped by every amount that ParseMoney refuses.
 var ErrBadAmount = errors.New("invalid amount")
 
+// ErrAmountTooLarge is wrapped, with ErrBadAmount, by a well-formed amount
+// above MaxMoney, so it can be told apart from a malformed one.
+var ErrAmountTooLarge = errors.New("amount too large")
+
+// TooLargeRefusal tells the person that an amount they typed is above
+// MaxMoney, and what the most is.
+func TooLargeRefusal() error {
+	return refuse(ErrTooMuch, "That amount is too large: the most is %s.", MaxMoney)
+}
+
 // ParseMoney reads a non-negative amount in yuan written as digits with at
 // most two decimals: "100", "100.5", "0.01". Signs, exponents, separators
 // and more than two decimals are refused rather than guessed at.
@@ -31,7 +41,7 @@ func ParseMoney(s string) (Money, error) {
 	if len(frac) > 2 {
 		return 0, fmt.Errorf("%w %q: at most two decimals (fen) are allowed", ErrBadAmount, s)
 	}
-	tooLarge := fmt.Errorf("%w %q: more than the maximum %s", ErrBadAmount, s, MaxMoney)
+	tooLarge := fmt.Errorf("%w %q: %w: more than the maximum %s", ErrBadAmount, s, ErrAmountTooLarge, MaxMoney)
 	whole = strings.TrimLeft(whole, "0")
 	if len(whole) > 16 {
 		return 0, tooLarge
