@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -118,10 +119,10 @@ func TestStatement(t *testing.T) {
 	if s.Opening != 90000 || s.Closing != 90000-2000-1000-50+300 {
 		t.Errorf("opening %s closing %s, want 900.00 and %s", s.Opening, s.Closing, core.Money(90000-2000-1000-50+300))
 	}
-	if s.In != 300 || s.Out != 3050 || len(s.Entries) != 4 {
+	if s.In != core.TotalOf(300) || s.Out != core.TotalOf(3050) || len(s.Entries) != 4 {
 		t.Errorf("in %s out %s entries %d, want 3.00, 30.50, 4", s.In, s.Out, len(s.Entries))
 	}
-	if s.ByKind[core.KindTransferOut] != 2000 || s.ByKind[core.KindWithdrawal] != 1000 || s.ByKind[core.KindFee] != 50 {
+	if s.ByKind[core.KindTransferOut] != core.TotalOf(2000) || s.ByKind[core.KindWithdrawal] != core.TotalOf(1000) || s.ByKind[core.KindFee] != core.TotalOf(50) {
 		t.Errorf("by kind %v", s.ByKind)
 	}
 	// February has no entries: it opens and closes where January ended.
@@ -419,4 +420,40 @@ func TestPostingChecksTheLedgerEnd(t *testing.T) {
 		}
 		f.assertUnchanged(t, before)
 	}
+}
+
+// TestStatementTotalsNeverWrap sums a month of entries near MaxMoney whose
+// money in and out pass the int64 limit: the totals must be exact, never a
+// wrapped (negative) number.
+func TestStatementTotalsNeverWrap(t *testing.T) {
+	f := newFixture(t)
+	var ledger strings.Builder
+	for i := range 200 { // 100 times in and out by MaxMoney: 1e19 fen each way
+		e := core.Entry{ID: fmt.Sprintf("e-%d", i), Ref: fmt.Sprintf("r-%d", i), Time: time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC), Kind: core.KindRepayment, Amount: core.MaxMoney, BalanceAfter: core.MaxMoney}
+		if i%2 == 1 {
+			e.Kind, e.Amount, e.BalanceAfter = core.KindWithdrawal, -core.MaxMoney, 0
+		}
+		line, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledger.Write(append(line, '\n'))
+	}
+	f.store.files["ledger/alice/2026-10.jsonl"] = []byte(ledger.String())
+	s, err := f.bank.Statement(context.Background(), "alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "100,000,000,000,000,000.00" // 100 x 1,000,000,000,000,000.00
+	if got := fmt.Sprint(s.In); got != want {
+		t.Errorf("money in %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(s.Out); got != want {
+		t.Errorf("money out %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(s.ByKind[core.KindWithdrawal]); got != want {
+		t.Errorf("withdrawals %s, want %s", got, want)
+	}
+	out := f.script(t, "alice", "alice-pw", "6", "2026-10", "q")
+	assertContains(t, out, "Money in:        "+want, "Money out:       "+want)
 }

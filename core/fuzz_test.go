@@ -59,6 +59,7 @@ func FuzzLedgerDocument(f *testing.F) {
 		"{\"id\":\"e-1\"}\n{garbage\n",
 		"\n\n",
 		"{\"amount_fen\":\"x\"}",
+		"{\"id\":\"e-1\",\"ref\":\"r-1\",\"time\":\"2026-10-01T00:00:00Z\",\"kind\":\"fee\",\"amount_fen\":-9223372036854775808,\"balance_after_fen\":0}\n",
 	} {
 		f.Add([]byte(doc))
 	}

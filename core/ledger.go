@@ -106,7 +106,14 @@ func (b *Bank) checkLedgerEnd(tx Tx, doc string, balance Money) error {
 
 // monthEntries reads one month of a user's ledger.
 func monthEntries(st Store, tx Tx, name string, month time.Time) ([]Entry, error) {
-	return readJSONLines[Entry](st, tx, ledgerDoc(name, month))
+	doc := ledgerDoc(name, month)
+	entries, err := readJSONLines[Entry](st, tx, doc)
+	for i, e := range entries {
+		if e.Amount < -MaxMoney || e.Amount > MaxMoney || e.BalanceAfter < -MaxMoney || e.BalanceAfter > MaxMoney {
+			return nil, fmt.Errorf("%w %s line %d: amount_fen %d or balance_after_fen %d is out of range", ErrCorrupt, st.Path(doc), i+1, e.Amount, e.BalanceAfter)
+		}
+	}
+	return entries, err
 }
 
 // readJSONLines reads a JSON Lines document; a missing one is empty.

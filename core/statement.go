@@ -11,15 +11,19 @@ type Statement struct {
 	Month   time.Time // first day of the month
 	Opening Money
 	Closing Money
-	In, Out Money            // totals of money in and out (Out is positive)
-	ByKind  map[string]Money // money out by kind of spending (positive)
+	// In and Out are the month's money in and out (Out is positive), and
+	// ByKind is money out by kind of spending. They are Totals, not Money:
+	// a month of amounts near MaxMoney sums past the int64 range, and a
+	// total is shown exactly, never wrapped.
+	In, Out Total
+	ByKind  map[string]Total
 	Entries []Entry
 }
 
 // Statement reads the month's entries. Its cost depends on that month
 // only, never on the length of the whole history.
 func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*Statement, error) {
-	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, month.Location()), ByKind: map[string]Money{}}
+	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, month.Location()), ByKind: map[string]Total{}}
 	err := b.Store.View(ctx, func(tx Tx) error {
 		if _, err := b.load(tx, name); err != nil {
 			return err
@@ -44,10 +48,12 @@ func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*St
 	}
 	for _, e := range s.Entries {
 		if e.Amount >= 0 {
-			s.In += e.Amount
+			s.In.Add(e.Amount)
 		} else {
-			s.Out -= e.Amount
-			s.ByKind[e.Kind] -= e.Amount
+			s.Out.Add(-e.Amount)
+			byKind := s.ByKind[e.Kind]
+			byKind.Add(-e.Amount)
+			s.ByKind[e.Kind] = byKind
 		}
 	}
 	return s, nil
