@@ -42,23 +42,25 @@ func (b *Bank) active(tx Tx, name string) (*Account, error) {
 	return a, nil
 }
 
-// spend takes amount out of a, refusing if it would go past the credit limit.
-func spend(a *Account, amount Money, what string) error {
+// checkAvailable refuses if taking amount out of a would go past its credit
+// limit; it changes nothing.
+func checkAvailable(a *Account, amount Money, what string) error {
 	if amount > a.Available() {
 		return refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
 	}
 	return nil
 }
 
-// receive checks that amount can be added to a without passing MaxMoney.
-func receive(a *Account, amount Money) error {
+// checkCanReceive checks that amount can be added to a without passing MaxMoney.
+func checkCanReceive(a *Account, amount Money) error {
 	if a.Balance > MaxMoney-amount {
 		return refuse(ErrTooMuch, "That would take the balance of %s past the maximum %s.", a.Name, MaxMoney)
 	}
 	return nil
 }
 
-func positive(amount Money) error {
+// checkPositive refuses an amount of 0 or less.
+func checkPositive(amount Money) error {
 	if amount <= 0 {
 		return refuse(ErrBadInput, "The amount must be more than 0.")
 	}
@@ -143,7 +145,7 @@ func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
 // sides. It is refused, with nothing changed, for an unknown or frozen
 // recipient, for oneself, and beyond the sender's available funds.
 func (b *Bank) Transfer(ctx context.Context, from, to string, amount Money) (ref string, err error) {
-	if err := positive(amount); err != nil {
+	if err := checkPositive(amount); err != nil {
 		return "", err
 	}
 	err = b.update(ctx, func(tx Tx, now time.Time) error {
@@ -155,10 +157,10 @@ func (b *Bank) Transfer(ctx context.Context, from, to string, amount Money) (ref
 		if err != nil {
 			return err
 		}
-		if err := spend(src, amount, "this transfer"); err != nil {
+		if err := checkAvailable(src, amount, "this transfer"); err != nil {
 			return err
 		}
-		if err := receive(dst, amount); err != nil {
+		if err := checkCanReceive(dst, amount); err != nil {
 			return err
 		}
 		ref = newID("t")
@@ -213,7 +215,7 @@ func (b *Bank) WithdrawFee(amount Money) Money {
 // Withdraw pays out cash and charges the fee on top; both must fit in what
 // is available.
 func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Money, err error) {
-	if err := positive(amount); err != nil {
+	if err := checkPositive(amount); err != nil {
 		return 0, err
 	}
 	fee = b.WithdrawFee(amount)
@@ -223,7 +225,7 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 		if err != nil {
 			return err
 		}
-		if err := spend(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
+		if err := checkAvailable(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
 			return err
 		}
 		ref = newID("w")
@@ -245,7 +247,7 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 
 // Repay pays money into the account.
 func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
-	if err := positive(amount); err != nil {
+	if err := checkPositive(amount); err != nil {
 		return err
 	}
 	var ref string
@@ -254,7 +256,7 @@ func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
 		if err != nil {
 			return err
 		}
-		if err := receive(a, amount); err != nil {
+		if err := checkCanReceive(a, amount); err != nil {
 			return err
 		}
 		ref = newID("r")

@@ -94,7 +94,7 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err != nil {
 			return err
 		}
-		if err := spend(a, total, "this order"); err != nil {
+		if err := checkAvailable(a, total, "this order"); err != nil {
 			return err
 		}
 		order.Time = now
