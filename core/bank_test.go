@@ -45,7 +45,7 @@ func TestWithdraw(t *testing.T) {
 
 func TestRepayPaysBackDebt(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 200000); err != nil {
+	if _, err := f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 200000}); err != nil {
 		t.Fatal(err)
 	}
 	out := f.script(t, "alice", "alice-pw", "5", "1000", "2", "q")
@@ -105,9 +105,9 @@ func TestStatement(t *testing.T) {
 	f := newFixture(t)
 	// December: one transfer. January: a transfer, a withdrawal, a repayment.
 	f.clock.now = time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 10000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 10000})))
 	f.clock.now = time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 2000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 2000})))
 	mustOK(t, errOf(f.bank.Withdraw(context.Background(), "alice", 1000)))
 	if err := f.bank.Repay(context.Background(), "alice", 300); err != nil {
 		t.Fatal(err)
@@ -153,8 +153,8 @@ func TestStaleBalanceIsNeverWrittenBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "bob", "alice", 5000)))
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 100)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "bob", To: "alice", Amount: 5000})))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100})))
 	if got, want := f.balance(t, "alice"), stale.Balance+5000-100; got != want {
 		t.Errorf("alice has %s, want %s", got, want)
 	}
@@ -171,7 +171,7 @@ func TestFrozenAccounts(t *testing.T) {
 	out = f.script(t, "alice", "alice-pw", "3", "bob", "q")
 	assertContains(t, out, "The account bob is frozen and cannot receive transfers.")
 	f.assertUnchanged(t, before)
-	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 100); !errors.Is(err, core.ErrFrozen) {
+	if _, err := f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100}); !errors.Is(err, core.ErrFrozen) {
 		t.Errorf("transfer to frozen bob: %v, want ErrFrozen", err)
 	}
 }
@@ -243,7 +243,7 @@ func TestAdminActions(t *testing.T) {
 
 func TestSetLimitBelowDebtIsRefused(t *testing.T) {
 	f := newFixture(t)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 500000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 500000})))
 	err := f.bank.Change(context.Background(), "root", "alice", "limit", core.SetCreditLimit(100000))
 	if !errors.Is(err, core.ErrBadInput) {
 		t.Errorf("limit below debt: %v, want ErrBadInput", err)
@@ -325,7 +325,7 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 		var err error
 		switch i % 4 {
 		case 0:
-			_, err = f.bank.Transfer(context.Background(), user, users[rng.IntN(len(users))], amount)
+			_, err = f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: user, To: users[rng.IntN(len(users))], Amount: amount})
 		case 1:
 			var fee core.Money
 			if fee, err = f.bank.Withdraw(context.Background(), user, amount); err == nil {

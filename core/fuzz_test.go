@@ -36,7 +36,7 @@ func FuzzAccountDocument(f *testing.F) {
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("a bad account file gave %v, want ErrCorrupt", err)
 			}
-			_, err = fx.bank.Transfer(context.Background(), "alice", "bob", 100)
+			_, err = fx.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100})
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("transfer to a corrupt account: %v, want ErrCorrupt", err)
 			}
