@@ -52,10 +52,15 @@ func (b *Bank) active(tx Tx, name string) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a, checkActive(a)
+}
+
+// checkActive refuses a payment from a frozen account.
+func checkActive(a *Account) error {
 	if a.Frozen {
-		return nil, refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+		return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
 	}
-	return a, nil
+	return nil
 }
 
 // checkAvailable refuses if taking amount out of a would go past its credit
@@ -190,7 +195,9 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 	from, to, amount := req.From, req.To, req.Amount
 	var again bool
 	err = b.update(ctx, func(tx Tx, now time.Time) error {
-		src, err := b.active(tx, from)
+		// An applied request is reported as applied, even if the
+		// account has been frozen since.
+		src, err := b.load(tx, from)
 		if err != nil {
 			return err
 		}
@@ -203,6 +210,9 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 				err = fmt.Errorf("transfer ref %s is already used by a %s of %s with %q", req.Ref, earlier.Kind, earlier.Amount, earlier.Counterparty)
 			}
 			again = err == nil
+			return err
+		}
+		if err := checkActive(src); err != nil {
 			return err
 		}
 		dst, err := b.recipient(tx, from, to)

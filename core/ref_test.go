@@ -34,6 +34,9 @@ func TestRetriedCheckoutIsNotChargedTwice(t *testing.T) {
 			f.clock.now = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			mustOK(t, f.bank.Repay(context.Background(), "bob", 1))
 		}},
+		{"after the account was frozen", func(t *testing.T, f *fixture) {
+			mustOK(t, f.bank.Change(context.Background(), "root", "bob", "freeze", core.SetFrozen(true)))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -112,7 +112,9 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 	order := &Order{ID: cart.ref, Lines: slices.Clone(cart.Lines), Total: total}
 	var again bool
 	err := b.update(ctx, func(tx Tx, now time.Time) error {
-		a, err := b.active(tx, name)
+		// An applied payment is reported as applied, even if the account
+		// has been frozen since.
+		a, err := b.load(tx, name)
 		if err != nil {
 			return err
 		}
@@ -125,6 +127,9 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 				order, err = b.order(tx, name, earlier)
 			}
 			again = err == nil
+			return err
+		}
+		if err := checkActive(a); err != nil {
 			return err
 		}
 		if err := checkAvailable(a, total, "this order"); err != nil {
