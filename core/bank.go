@@ -225,10 +225,17 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 		if err := checkCanReceive(dst, amount); err != nil {
 			return err
 		}
-		if _, err := b.post(tx, src, Entry{Ref: req.Ref, Time: now, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+		// Both sides get one time, not earlier than either ledger's latest
+		// entry, so they are in the same month.
+		dstEnd, err := b.ledgerEnd(tx, to)
+		if err != nil {
 			return err
 		}
-		if _, err := b.post(tx, dst, Entry{Ref: req.Ref, Time: now, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
+		at := end.notBefore(dstEnd.notBefore(now))
+		if _, err := b.post(tx, src, Entry{Ref: req.Ref, Time: at, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+			return err
+		}
+		if _, err := b.post(tx, dst, Entry{Ref: req.Ref, Time: at, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
 			return err
 		}
 		if err := saveAccount(tx, src, now); err != nil {

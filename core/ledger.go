@@ -90,10 +90,7 @@ func (b *Bank) post(tx Tx, a *Account, e Entry) (Entry, error) {
 	if err := end.check(b.Store, a.Balance); err != nil {
 		return Entry{}, err
 	}
-	if end.last != nil && e.Time.Before(end.last.Time) {
-		e.Time = end.last.Time
-	}
-	e.Time = e.Time.In(b.zone()).Round(0)
+	e.Time = end.notBefore(e.Time).In(b.zone()).Round(0)
 	a.Balance += e.Amount
 	e.ID = newID("e")
 	e.BalanceAfter = a.Balance
@@ -152,6 +149,14 @@ func (b *Bank) ledgerEnd(tx Tx, name string) (*ledgerTail, error) {
 		end.doc, end.tail, end.last = doc, data, &e
 	}
 	return end, nil
+}
+
+// notBefore is t, or the time of the latest entry if that is later.
+func (end *ledgerTail) notBefore(t time.Time) time.Time {
+	if end.last != nil && t.Before(end.last.Time) {
+		return end.last.Time
+	}
+	return t
 }
 
 // check refuses to extend a ledger whose latest entry disagrees with the

@@ -108,6 +108,13 @@ func TestClockSteppedBackAcrossMonthEnd(t *testing.T) {
 	cart := &core.Cart{}
 	mustOK(t, cart.Add(f.bank.Settings.Catalog[2], 1))
 	mustOK(t, errOf(f.bank.Checkout(ctx, "alice", cart)))
+	// Bob's ledger is still in November, but both sides of a transfer get
+	// the same time, so they are in the same month.
+	ref, err := f.bank.Transfer(ctx, core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 1})
+	mustOK(t, err)
+	if !strings.Contains(string(f.snapshot()["ledger/bob/2026-12.jsonl"]), ref) {
+		t.Errorf("bob's side of transfer %s is not in December, where alice's is", ref)
+	}
 	if got := string(f.snapshot()["ledger/alice/2026-11.jsonl"]); got != novemberBefore {
 		t.Errorf("November's file changed after December's began:\n%s", strings.TrimPrefix(got, novemberBefore))
 	}
@@ -115,8 +122,8 @@ func TestClockSteppedBackAcrossMonthEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Entries) != 5 { // the repayment, the repayment, the withdrawal, its fee, the purchase
-		t.Errorf("December has %d entries, want 5", len(s.Entries))
+	if len(s.Entries) != 6 { // the repayment, the repayment, the withdrawal, its fee, the purchase, the transfer
+		t.Errorf("December has %d entries, want 6", len(s.Entries))
 	}
 	f.clock.now = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC) // the clock has caught up
 	mustOK(t, f.bank.Repay(ctx, "alice", 400))
