@@ -190,7 +190,7 @@ func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
 	if err != nil {
 		return 0, refuse(ErrBadInput, "Invalid amount %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", truncate(strings.TrimSpace(answer)))
 	}
-	return m, positive(m)
+	return m, checkPositive(m)
 }
 
 // Confirm asks a yes/no question; only "y" or "yes" is yes.

@@ -19,7 +19,23 @@ type Bank struct {
 	Settings Settings
 	Now      func() time.Time
 	Log      *logrus.Entry
+	// Zone is the bank's time zone: ledger months and statements follow
+	// it, whatever the zone of the process. SetUpZone fixes it for a bank's
+	// data; nil means UTC.
+	Zone *time.Location
 }
+
+// zone is the bank's time zone, UTC if none is set.
+func (b *Bank) zone() *time.Location {
+	if b.Zone == nil {
+		return time.UTC
+	}
+	return b.Zone
+}
+
+// NowInZone is the current time in the bank's time zone: "this month" for
+// a statement.
+func (b *Bank) NowInZone() time.Time { return b.Now().In(b.zone()) }
 
 // update runs fn in a transaction with the current time.
 func (b *Bank) update(ctx context.Context, fn func(tx Tx, now time.Time) error) error {
@@ -36,29 +52,36 @@ func (b *Bank) active(tx Tx, name string) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.Frozen {
-		return nil, refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
-	}
-	return a, nil
+	return a, checkActive(a)
 }
 
-// spend takes amount out of a, refusing if it would go past the credit limit.
-func spend(a *Account, amount Money, what string) error {
+// checkActive refuses a payment from a frozen account.
+func checkActive(a *Account) error {
+	if a.Frozen {
+		return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+	}
+	return nil
+}
+
+// checkAvailable refuses if taking amount out of a would go past its credit
+// limit; it changes nothing.
+func checkAvailable(a *Account, amount Money, what string) error {
 	if amount > a.Available() {
 		return refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
 	}
 	return nil
 }
 
-// receive checks that amount can be added to a without passing MaxMoney.
-func receive(a *Account, amount Money) error {
+// checkCanReceive checks that amount can be added to a without passing MaxMoney.
+func checkCanReceive(a *Account, amount Money) error {
 	if a.Balance > MaxMoney-amount {
 		return refuse(ErrTooMuch, "That would take the balance of %s past the maximum %s.", a.Name, MaxMoney)
 	}
 	return nil
 }
 
-func positive(amount Money) error {
+// checkPositive refuses an amount of 0 or less.
+func checkPositive(amount Money) error {
 	if amount <= 0 {
 		return refuse(ErrBadInput, "The amount must be more than 0.")
 	}
@@ -112,7 +135,7 @@ func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note strin
 	a.Created = now
 	if opening != 0 {
 		ref := newID("o")
-		if err := b.post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
+		if _, err := b.post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
 			return err
 		}
 		b.Log.WithFields(logrus.Fields{"ref": ref, "user": a.Name, "amount": opening.String()}).Info("opening balance")
@@ -139,33 +162,80 @@ func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
 	return a, err
 }
 
-// Transfer moves amount from one account to another and records both
-// sides. It is refused, with nothing changed, for an unknown or frozen
-// recipient, for oneself, and beyond the sender's available funds.
-func (b *Bank) Transfer(ctx context.Context, from, to string, amount Money) (ref string, err error) {
-	if err := positive(amount); err != nil {
+// TransferRequest is one transfer a person asked for. Its Ref is made
+// (NewTransferRef) before the first attempt and kept for every retry of
+// the same request, so a retry of a transfer that was applied reports it
+// instead of applying it again.
+type TransferRequest struct {
+	Ref      string
+	From, To string
+	Amount   Money
+	// Retry says an earlier attempt with this Ref may have been applied
+	// (it failed without a refusal): the bank then searches the sender's
+	// ledger further back for Ref.
+	Retry bool
+}
+
+// NewTransferRef makes the ref of a new transfer request.
+func NewTransferRef() string { return newID("t") }
+
+// Transfer moves req.Amount from req.From to req.To and records both
+// sides under req.Ref. It is refused, with nothing changed, for an unknown
+// or frozen recipient, for oneself, and beyond the sender's available
+// funds. If req.Ref is already in the sender's ledger, the transfer was
+// applied by an earlier attempt: Transfer changes nothing and reports that
+// one (the ref it returns is the same).
+func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, err error) {
+	if req.Ref == "" {
+		return "", errors.New("transfer request without a ref")
+	}
+	if err := checkPositive(req.Amount); err != nil {
 		return "", err
 	}
+	from, to, amount := req.From, req.To, req.Amount
+	var again bool
 	err = b.update(ctx, func(tx Tx, now time.Time) error {
-		src, err := b.active(tx, from)
+		// An applied request is reported as applied, even if the
+		// account has been frozen since.
+		src, err := b.load(tx, from)
 		if err != nil {
+			return err
+		}
+		end, err := b.ledgerEnd(tx, from)
+		if err != nil {
+			return err
+		}
+		if earlier, err := b.findRef(tx, from, end, req.Ref, req.Retry); err != nil || earlier != nil {
+			if err == nil && (earlier.Kind != KindTransferOut || earlier.Counterparty != to || earlier.Amount != -amount) {
+				err = fmt.Errorf("transfer ref %s is already used by a %s of %s with %q", req.Ref, earlier.Kind, earlier.Amount, earlier.Counterparty)
+			}
+			again = err == nil
+			return err
+		}
+		if err := checkActive(src); err != nil {
 			return err
 		}
 		dst, err := b.recipient(tx, from, to)
 		if err != nil {
 			return err
 		}
-		if err := spend(src, amount, "this transfer"); err != nil {
+		if err := checkAvailable(src, amount, "this transfer"); err != nil {
 			return err
 		}
-		if err := receive(dst, amount); err != nil {
+		if err := checkCanReceive(dst, amount); err != nil {
 			return err
 		}
-		ref = newID("t")
-		if err := b.post(tx, src, Entry{Ref: ref, Time: now, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+		// Both sides get one time, not earlier than either ledger's latest
+		// entry, so they are in the same month.
+		dstEnd, err := b.ledgerEnd(tx, to)
+		if err != nil {
 			return err
 		}
-		if err := b.post(tx, dst, Entry{Ref: ref, Time: now, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
+		at := end.notBefore(dstEnd.notBefore(now))
+		if _, err := b.post(tx, src, Entry{Ref: req.Ref, Time: at, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+			return err
+		}
+		if _, err := b.post(tx, dst, Entry{Ref: req.Ref, Time: at, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
 			return err
 		}
 		if err := saveAccount(tx, src, now); err != nil {
@@ -173,10 +243,16 @@ func (b *Bank) Transfer(ctx context.Context, from, to string, amount Money) (ref
 		}
 		return saveAccount(tx, dst, now)
 	})
-	if err == nil {
-		b.Log.WithFields(logrus.Fields{"ref": ref, "from": from, "to": to, "amount": amount.String()}).Info("transfer")
+	if err != nil {
+		return "", err
 	}
-	return ref, err
+	log := b.Log.WithFields(logrus.Fields{"ref": req.Ref, "from": from, "to": to, "amount": amount.String()})
+	if again {
+		log.Info("transfer already applied by an earlier attempt; not applied again")
+	} else {
+		log.Info("transfer")
+	}
+	return req.Ref, nil
 }
 
 // CheckRecipient tells early whether to can receive a transfer from from,
@@ -213,7 +289,7 @@ func (b *Bank) WithdrawFee(amount Money) Money {
 // Withdraw pays out cash and charges the fee on top; both must fit in what
 // is available.
 func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Money, err error) {
-	if err := positive(amount); err != nil {
+	if err := checkPositive(amount); err != nil {
 		return 0, err
 	}
 	fee = b.WithdrawFee(amount)
@@ -223,15 +299,15 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 		if err != nil {
 			return err
 		}
-		if err := spend(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
+		if err := checkAvailable(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
 			return err
 		}
 		ref = newID("w")
-		if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
+		if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
 			return err
 		}
 		if fee > 0 {
-			if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
+			if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
 				return err
 			}
 		}
@@ -245,7 +321,7 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 
 // Repay pays money into the account.
 func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
-	if err := positive(amount); err != nil {
+	if err := checkPositive(amount); err != nil {
 		return err
 	}
 	var ref string
@@ -254,11 +330,11 @@ func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
 		if err != nil {
 			return err
 		}
-		if err := receive(a, amount); err != nil {
+		if err := checkCanReceive(a, amount); err != nil {
 			return err
 		}
 		ref = newID("r")
-		if err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
+		if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
 			return err
 		}
 		return saveAccount(tx, a, now)

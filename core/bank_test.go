@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -44,7 +45,7 @@ func TestWithdraw(t *testing.T) {
 
 func TestRepayPaysBackDebt(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 200000); err != nil {
+	if _, err := f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 200000}); err != nil {
 		t.Fatal(err)
 	}
 	out := f.script(t, "alice", "alice-pw", "5", "1000", "2", "q")
@@ -104,9 +105,9 @@ func TestStatement(t *testing.T) {
 	f := newFixture(t)
 	// December: one transfer. January: a transfer, a withdrawal, a repayment.
 	f.clock.now = time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 10000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 10000})))
 	f.clock.now = time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 2000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 2000})))
 	mustOK(t, errOf(f.bank.Withdraw(context.Background(), "alice", 1000)))
 	if err := f.bank.Repay(context.Background(), "alice", 300); err != nil {
 		t.Fatal(err)
@@ -118,10 +119,10 @@ func TestStatement(t *testing.T) {
 	if s.Opening != 90000 || s.Closing != 90000-2000-1000-50+300 {
 		t.Errorf("opening %s closing %s, want 900.00 and %s", s.Opening, s.Closing, core.Money(90000-2000-1000-50+300))
 	}
-	if s.In != 300 || s.Out != 3050 || len(s.Entries) != 4 {
+	if s.In != core.TotalOf(300) || s.Out != core.TotalOf(3050) || len(s.Entries) != 4 {
 		t.Errorf("in %s out %s entries %d, want 3.00, 30.50, 4", s.In, s.Out, len(s.Entries))
 	}
-	if s.ByKind[core.KindTransferOut] != 2000 || s.ByKind[core.KindWithdrawal] != 1000 || s.ByKind[core.KindFee] != 50 {
+	if s.ByKind[core.KindTransferOut] != core.TotalOf(2000) || s.ByKind[core.KindWithdrawal] != core.TotalOf(1000) || s.ByKind[core.KindFee] != core.TotalOf(50) {
 		t.Errorf("by kind %v", s.ByKind)
 	}
 	// February has no entries: it opens and closes where January ended.
@@ -152,8 +153,8 @@ func TestStaleBalanceIsNeverWrittenBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "bob", "alice", 5000)))
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 100)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "bob", To: "alice", Amount: 5000})))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100})))
 	if got, want := f.balance(t, "alice"), stale.Balance+5000-100; got != want {
 		t.Errorf("alice has %s, want %s", got, want)
 	}
@@ -170,7 +171,7 @@ func TestFrozenAccounts(t *testing.T) {
 	out = f.script(t, "alice", "alice-pw", "3", "bob", "q")
 	assertContains(t, out, "The account bob is frozen and cannot receive transfers.")
 	f.assertUnchanged(t, before)
-	if _, err := f.bank.Transfer(context.Background(), "alice", "bob", 100); !errors.Is(err, core.ErrFrozen) {
+	if _, err := f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100}); !errors.Is(err, core.ErrFrozen) {
 		t.Errorf("transfer to frozen bob: %v, want ErrFrozen", err)
 	}
 }
@@ -242,7 +243,7 @@ func TestAdminActions(t *testing.T) {
 
 func TestSetLimitBelowDebtIsRefused(t *testing.T) {
 	f := newFixture(t)
-	mustOK(t, errOf(f.bank.Transfer(context.Background(), "alice", "bob", 500000)))
+	mustOK(t, errOf(f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 500000})))
 	err := f.bank.Change(context.Background(), "root", "alice", "limit", core.SetCreditLimit(100000))
 	if !errors.Is(err, core.ErrBadInput) {
 		t.Errorf("limit below debt: %v, want ErrBadInput", err)
@@ -324,7 +325,7 @@ func TestLedgerReplaysToBalance(t *testing.T) {
 		var err error
 		switch i % 4 {
 		case 0:
-			_, err = f.bank.Transfer(context.Background(), user, users[rng.IntN(len(users))], amount)
+			_, err = f.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: user, To: users[rng.IntN(len(users))], Amount: amount})
 		case 1:
 			var fee core.Money
 			if fee, err = f.bank.Withdraw(context.Background(), user, amount); err == nil {
@@ -419,4 +420,40 @@ func TestPostingChecksTheLedgerEnd(t *testing.T) {
 		}
 		f.assertUnchanged(t, before)
 	}
+}
+
+// TestStatementTotalsNeverWrap sums a month of entries near MaxMoney whose
+// money in and out pass the int64 limit: the totals must be exact, never a
+// wrapped (negative) number.
+func TestStatementTotalsNeverWrap(t *testing.T) {
+	f := newFixture(t)
+	var ledger strings.Builder
+	for i := range 200 { // 100 times in and out by MaxMoney: 1e19 fen each way
+		e := core.Entry{ID: fmt.Sprintf("e-%d", i), Ref: fmt.Sprintf("r-%d", i), Time: time.Date(2026, 10, 1, 0, 0, i, 0, time.UTC), Kind: core.KindRepayment, Amount: core.MaxMoney, BalanceAfter: core.MaxMoney}
+		if i%2 == 1 {
+			e.Kind, e.Amount, e.BalanceAfter = core.KindWithdrawal, -core.MaxMoney, 0
+		}
+		line, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledger.Write(append(line, '\n'))
+	}
+	f.store.files["ledger/alice/2026-10.jsonl"] = []byte(ledger.String())
+	s, err := f.bank.Statement(context.Background(), "alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "100,000,000,000,000,000.00" // 100 x 1,000,000,000,000,000.00
+	if got := fmt.Sprint(s.In); got != want {
+		t.Errorf("money in %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(s.Out); got != want {
+		t.Errorf("money out %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(s.ByKind[core.KindWithdrawal]); got != want {
+		t.Errorf("withdrawals %s, want %s", got, want)
+	}
+	out := f.script(t, "alice", "alice-pw", "6", "2026-10", "q")
+	assertContains(t, out, "Money in:        "+want, "Money out:       "+want)
 }

@@ -70,7 +70,7 @@ func BenchmarkTransfer(b *testing.B) {
 	from, to := "alex", "bo"
 	before := store.Fsyncs()
 	for b.Loop() {
-		if _, err := bank.Transfer(context.Background(), from, to, 1); err != nil {
+		if _, err := bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: from, To: to, Amount: 1}); err != nil {
 			b.Fatal(err)
 		}
 		from, to = to, from

@@ -14,7 +14,7 @@ func statement(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	now := app.Bank().Now()
+	now := app.Bank().NowInZone()
 	month := now
 	if answer = strings.TrimSpace(answer); answer != "" {
 		if month, err = time.ParseInLocation("2006-01", answer, now.Location()); err != nil {

@@ -25,7 +25,7 @@ func transfer(ctx context.Context, app *App) error {
 		app.Printf("Transfer cancelled; nothing was changed.\n")
 		return err
 	}
-	ref, err := app.Bank().Transfer(ctx, app.User(), to, amount)
+	ref, err := app.Bank().Transfer(ctx, TransferRequest{Ref: NewTransferRef(), From: app.User(), To: to, Amount: amount})
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func FuzzAccountDocument(f *testing.F) {
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("a bad account file gave %v, want ErrCorrupt", err)
 			}
-			_, err = fx.bank.Transfer(context.Background(), "alice", "bob", 100)
+			_, err = fx.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 100})
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("transfer to a corrupt account: %v, want ErrCorrupt", err)
 			}
@@ -59,6 +59,7 @@ func FuzzLedgerDocument(f *testing.F) {
 		"{\"id\":\"e-1\"}\n{garbage\n",
 		"\n\n",
 		"{\"amount_fen\":\"x\"}",
+		"{\"id\":\"e-1\",\"ref\":\"r-1\",\"time\":\"2026-10-01T00:00:00Z\",\"kind\":\"fee\",\"amount_fen\":-9223372036854775808,\"balance_after_fen\":0}\n",
 	} {
 		f.Add([]byte(doc))
 	}

@@ -24,6 +24,10 @@ type memStore struct {
 	mu      sync.Mutex
 	files   map[string][]byte
 	failing error // when set, every Update that writes fails with it
+	// failAfterCommit, when set, makes every Update that writes apply its
+	// writes and then fail with it, like a store whose commit is durable
+	// but whose apply fails.
+	failAfterCommit error
 }
 
 func newMemStore() *memStore { return &memStore{files: map[string][]byte{}} }
@@ -47,6 +51,9 @@ func (m *memStore) Update(_ context.Context, fn func(core.Tx) error) error {
 		return m.failing
 	}
 	maps.Copy(m.files, tx.writes)
+	if len(tx.writes) > 0 {
+		return m.failAfterCommit
+	}
 	return nil
 }
 

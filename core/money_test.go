@@ -43,6 +43,24 @@ func TestParseMoney(t *testing.T) {
 	}
 }
 
+func TestParseMoneyTooLarge(t *testing.T) {
+	for _, in := range []string{"1000000000000000.01", "99999999999999999", "99999999999999999999999999", "0001000000000000001"} {
+		_, err := core.ParseMoney(in)
+		if !errors.Is(err, core.ErrAmountTooLarge) || !errors.Is(err, core.ErrBadAmount) {
+			t.Errorf("ParseMoney(%q) = %v, want ErrAmountTooLarge (and ErrBadAmount)", in, err)
+		}
+	}
+	for _, in := range []string{"1.234", "abc", "-5", "1e30"} {
+		if _, err := core.ParseMoney(in); errors.Is(err, core.ErrAmountTooLarge) {
+			t.Errorf("ParseMoney(%q) = %v: a malformed amount called too large", in, err)
+		}
+	}
+	got := core.TooLargeRefusal().Error()
+	if want := "That amount is too large: the most is 1,000,000,000,000,000.00."; got != want {
+		t.Errorf("TooLargeRefusal() = %q, want %q", got, want)
+	}
+}
+
 func TestMoneyString(t *testing.T) {
 	for _, tc := range []struct {
 		in   core.Money
@@ -102,6 +120,13 @@ func TestCheckUsername(t *testing.T) {
 	for _, bad := range []string{"", "../admin/admin", "../x", "a/b", `a\b`, "Alex", "-x", ".", "..", "a b", "a\nb", "a\x00", "é", "abcdefghijklmnopqrstuvwxyz0123456", "con", "nul", "com1", "lpt9"} {
 		if err := core.CheckUsername(bad); !errors.Is(err, core.ErrBadUsername) {
 			t.Errorf("CheckUsername(%q) = %v, want ErrBadUsername", bad, err)
+		}
+	}
+	// The store refuses every Windows device name, com0 and lpt0 included:
+	// the name rule must refuse them first, saying why.
+	for _, reserved := range []string{"con", "com0", "com1", "lpt0", "lpt9"} {
+		if err := core.CheckUsername(reserved); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("CheckUsername(%q) = %v, want it refused as reserved", reserved, err)
 		}
 	}
 }

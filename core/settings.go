@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"atmshop/lib/portablename"
 )
 
 // Settings are the rules of the app that come from configuration. conf
@@ -53,7 +55,9 @@ var ErrBadUsername = errors.New("invalid username")
 // digits, '_' and '-', not starting with '-'. A name is also a file name in
 // storage, so anything that could name another path ("../x", "a/b") never
 // gets near one, and lower case keeps "Alex" and "alex" from sharing a file
-// on case-insensitive file systems (macOS, Windows).
+// on case-insensitive file systems (macOS, Windows). Names Windows reserves
+// for devices (con, com0, lpt9, …) are refused by the same rule the store
+// uses, lib/portablename.
 func CheckUsername(name string) error {
 	if name == "" {
 		return fmt.Errorf("%w: it is empty", ErrBadUsername)
@@ -68,18 +72,8 @@ func CheckUsername(name string) error {
 			return fmt.Errorf("%w: use only lower-case letters, digits, '_' and '-'", ErrBadUsername)
 		}
 	}
-	if windowsDevice(name) {
+	if portablename.IsWindowsReserved(name) {
 		return fmt.Errorf("%w: %q is reserved", ErrBadUsername, name)
 	}
 	return nil
-}
-
-// windowsDevice reports names Windows reserves for devices even with an
-// extension: db/accounts/con.json cannot be created there.
-func windowsDevice(name string) bool {
-	switch name {
-	case "con", "prn", "aux", "nul":
-		return true
-	}
-	return len(name) == 4 && (name[:3] == "com" || name[:3] == "lpt") && name[3] >= '1' && name[3] <= '9'
 }

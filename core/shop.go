@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +25,15 @@ type CartLine struct {
 func (l CartLine) Total() Money { return l.Price * Money(l.Quantity) }
 
 // Cart is what the user is about to buy. It lives in the session only.
-type Cart struct{ Lines []CartLine }
+//
+// A cart keeps the ref of its payment from the first attempt to pay for it
+// until the payment succeeds: if an attempt fails after the bank applied
+// it, paying again reports that order instead of charging twice. Changing
+// the cart makes it a new purchase with a new ref.
+type Cart struct {
+	Lines []CartLine
+	ref   string // the pending payment's ref; "" before the first attempt
+}
 
 // Add puts quantity of item in the cart, merging with a line already there.
 func (c *Cart) Add(item Item, quantity int) error {
@@ -33,6 +42,7 @@ func (c *Cart) Add(item Item, quantity int) error {
 			return c.SetQuantity(i, c.Lines[i].Quantity+quantity)
 		}
 	}
+	c.ref = ""
 	c.Lines = append(c.Lines, CartLine{Item: item.Name, Price: item.Price})
 	if err := c.SetQuantity(len(c.Lines)-1, quantity); err != nil {
 		c.Lines = c.Lines[:len(c.Lines)-1]
@@ -48,6 +58,7 @@ func (c *Cart) SetQuantity(i, quantity int) error {
 	}
 	if quantity == 0 {
 		c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
+		c.ref = ""
 		return nil
 	}
 	if quantity < 1 || quantity > MaxQuantity {
@@ -57,6 +68,9 @@ func (c *Cart) SetQuantity(i, quantity int) error {
 	others := c.Total() - c.Lines[i].Total()
 	if c.Lines[i].Price > (MaxMoney-others)/Money(quantity) {
 		return refuse(ErrTooMuch, "That would take the cart total past the maximum %s.", MaxMoney)
+	}
+	if c.Lines[i].Quantity != quantity {
+		c.ref = ""
 	}
 	c.Lines[i].Quantity = quantity
 	return nil
@@ -82,25 +96,50 @@ type Order struct {
 func ordersDoc(name string) string { return "orders/" + name + ".jsonl" }
 
 // Checkout pays for the whole cart in one step: the balance, the ledger
-// entry and the order are written together, or nothing is.
+// entry and the order are written together, or nothing is. The order's ID
+// is the cart's pending ref (see Cart): if a ledger entry with that ref is
+// already there, an earlier attempt was applied, and Checkout changes
+// nothing and returns that order. The cart is emptied when it is paid.
 func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, error) {
 	if len(cart.Lines) == 0 {
 		return nil, refuse(ErrBadInput, "The cart is empty.")
 	}
+	retry := cart.ref != ""
+	if !retry {
+		cart.ref = newID("p")
+	}
 	total := cart.Total()
-	order := &Order{ID: newID("p"), Lines: cart.Lines, Total: total}
+	order := &Order{ID: cart.ref, Lines: slices.Clone(cart.Lines), Total: total}
+	var again bool
 	err := b.update(ctx, func(tx Tx, now time.Time) error {
-		a, err := b.active(tx, name)
+		// An applied payment is reported as applied, even if the account
+		// has been frozen since.
+		a, err := b.load(tx, name)
 		if err != nil {
 			return err
 		}
-		if err := spend(a, total, "this order"); err != nil {
+		end, err := b.ledgerEnd(tx, name)
+		if err != nil {
 			return err
 		}
-		order.Time = now
-		if err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: describeLines(cart.Lines)}); err != nil {
+		if earlier, err := b.findRef(tx, name, end, order.ID, retry); err != nil || earlier != nil {
+			if err == nil {
+				order, err = b.order(tx, name, earlier)
+			}
+			again = err == nil
 			return err
 		}
+		if err := checkActive(a); err != nil {
+			return err
+		}
+		if err := checkAvailable(a, total, "this order"); err != nil {
+			return err
+		}
+		e, err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: describeLines(cart.Lines)})
+		if err != nil {
+			return err
+		}
+		order.Time = e.Time
 		line, err := json.Marshal(order)
 		if err != nil {
 			return fmt.Errorf("encode order: %w", err)
@@ -113,9 +152,33 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 	if err != nil {
 		return nil, err
 	}
-	b.Log.WithFields(logrus.Fields{"ref": order.ID, "user": name, "amount": total.String(), "items": describeLines(cart.Lines)}).Info("purchase")
-	cart.Lines = nil
+	log := b.Log.WithFields(logrus.Fields{"ref": order.ID, "user": name, "amount": order.Total.String(), "items": describeLines(order.Lines)})
+	if again {
+		log.Info("purchase already applied by an earlier attempt; not applied again")
+	} else {
+		log.Info("purchase")
+	}
+	cart.Lines, cart.ref = nil, ""
+	order.Time = order.Time.In(b.zone())
 	return order, nil
+}
+
+// order finds the order that the purchase entry e recorded. They are
+// written in one transaction, so a missing order means damaged data.
+func (b *Bank) order(tx Tx, name string, e *Entry) (*Order, error) {
+	if e.Kind != KindPurchase {
+		return nil, fmt.Errorf("order ref %s is already used by a %s entry", e.Ref, e.Kind)
+	}
+	orders, err := readJSONLines[Order](b.Store, tx, ordersDoc(name))
+	if err != nil {
+		return nil, err
+	}
+	for i := len(orders) - 1; i >= 0; i-- {
+		if orders[i].ID == e.Ref {
+			return &orders[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w %s: no order %s, but the ledger has its payment", ErrCorrupt, b.Store.Path(ordersDoc(name)), e.Ref)
 }
 
 func describeLines(lines []CartLine) string {
@@ -134,5 +197,8 @@ func (b *Bank) Orders(ctx context.Context, name string) ([]Order, error) {
 		orders, err = readJSONLines[Order](b.Store, tx, ordersDoc(name))
 		return err
 	})
+	for i := range orders {
+		orders[i].Time = orders[i].Time.In(b.zone())
+	}
 	return orders, err
 }

@@ -8,18 +8,25 @@ import (
 
 // Statement is one month of one account.
 type Statement struct {
-	Month   time.Time // first day of the month
+	Month   time.Time // first day of the month, in the bank's time zone
 	Opening Money
 	Closing Money
-	In, Out Money            // totals of money in and out (Out is positive)
-	ByKind  map[string]Money // money out by kind of spending (positive)
+	// In and Out are the month's money in and out (Out is positive), and
+	// ByKind is money out by kind of spending. They are Totals, not Money:
+	// a month of amounts near MaxMoney sums past the int64 range, and a
+	// total is shown exactly, never wrapped.
+	In, Out Total
+	ByKind  map[string]Total
 	Entries []Entry
 }
 
-// Statement reads the month's entries. Its cost depends on that month
-// only, never on the length of the whole history.
+// Statement reads the entries of month: the calendar month of the date
+// month, as written (its year and month in its own location), from its
+// first to its last day in the bank's time zone. Entry times are shown in
+// that zone. Its cost depends on that month only, never on the length of
+// the whole history.
 func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*Statement, error) {
-	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, month.Location()), ByKind: map[string]Money{}}
+	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, b.zone()), ByKind: map[string]Total{}}
 	err := b.Store.View(ctx, func(tx Tx) error {
 		if _, err := b.load(tx, name); err != nil {
 			return err
@@ -42,12 +49,15 @@ func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*St
 		s.Opening = s.Entries[0].BalanceAfter - s.Entries[0].Amount
 		s.Closing = s.Entries[n-1].BalanceAfter
 	}
-	for _, e := range s.Entries {
+	for i, e := range s.Entries {
+		s.Entries[i].Time = e.Time.In(b.zone())
 		if e.Amount >= 0 {
-			s.In += e.Amount
+			s.In.Add(e.Amount)
 		} else {
-			s.Out -= e.Amount
-			s.ByKind[e.Kind] -= e.Amount
+			s.Out.Add(-e.Amount)
+			byKind := s.ByKind[e.Kind]
+			byKind.Add(-e.Amount)
+			s.ByKind[e.Kind] = byKind
 		}
 	}
 	return s, nil

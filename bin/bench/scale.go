@@ -176,7 +176,7 @@ func scaleMeasure(ctx context.Context, b *bench, small, large *scaleResult) erro
 			if i%2 == 1 {
 				from, to = to, from
 			}
-			_, err := r.bank.Transfer(context.Background(), from, to, 1)
+			_, err := r.bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: from, To: to, Amount: 1})
 			return err
 		}},
 	}

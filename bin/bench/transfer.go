@@ -168,7 +168,7 @@ func bankContender(dir string) (*contender, *docstore.Store, error) {
 			if i%100 == 0 && ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			if _, err := bank.Transfer(context.Background(), from, to, 100); err != nil {
+			if _, err := bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: from, To: to, Amount: 100}); err != nil {
 				return 0, err
 			}
 			from, to = to, from
