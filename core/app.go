@@ -33,10 +33,14 @@ type Session struct {
 	Cart       Cart
 }
 
-// errQuit ends Run normally; errBack leaves a sub-menu.
+// errQuit ends Run normally; errBack leaves a sub-menu; errSessionChanged
+// means the session had expired in the middle of an action and someone
+// else logged in: the action is dropped and the new user starts at the
+// main menu.
 var (
-	errQuit = errors.New("quit")
-	errBack = errors.New("back")
+	errQuit           = errors.New("quit")
+	errBack           = errors.New("back")
+	errSessionChanged = errors.New("session changed hands")
 )
 
 // New builds the app around a bank, reading answers from in and writing
@@ -63,7 +67,12 @@ func (a *App) Run(ctx context.Context) error {
 
 func (a *App) run(ctx context.Context) error {
 	a.Printf("Welcome to atmshop.\n")
-	return a.serve(ctx, a.menu, "choice> ")
+	for {
+		err := a.serve(ctx, a.menu, "choice> ")
+		if !errors.Is(err, errSessionChanged) {
+			return err
+		}
+	}
 }
 
 // serve shows menu and runs the chosen commands until one of them returns
@@ -77,7 +86,9 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 			}
 		}
 		menu.show(a)
-		choice, err := a.Ask(ctx, question)
+		// The choice itself is not checked against the session: the
+		// command's decorator does that, and Quit needs no login.
+		choice, err := a.askWith(ctx, question, a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -109,7 +120,8 @@ func (a *App) report(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errQuit), errors.Is(err, errBack), errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
+	case errors.Is(err, errQuit), errors.Is(err, errBack), errors.Is(err, errSessionChanged),
+		errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
 		return err
 	case errors.As(err, &refusal):
 		a.Printf("%s\n", refusal.Msg)
@@ -127,7 +139,7 @@ func (a *App) report(err error) error {
 // body of the login decorator and of the start of the program.
 func (a *App) login(ctx context.Context) error {
 	for {
-		name, err := a.Ask(ctx, "username: ")
+		name, err := a.askWith(ctx, "username: ", a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -136,7 +148,7 @@ func (a *App) login(ctx context.Context) error {
 			a.Printf("Please type your username.\n")
 			continue
 		}
-		password, err := a.AskPassword(ctx, "password: ")
+		password, err := a.askWith(ctx, "password: ", a.prompt.Password)
 		if err != nil {
 			return err
 		}
@@ -158,14 +170,53 @@ func (a *App) login(ctx context.Context) error {
 }
 
 // Ask prints question and returns one line of answer. An answer that is
-// too long is refused and asked again.
+// too long is refused and asked again. Commands ask through Ask (or
+// AskPassword, AskMoney, Confirm), so every answer is checked against the
+// session before anything is done with it: see keepAlive.
 func (a *App) Ask(ctx context.Context, question string) (string, error) {
-	return a.askWith(ctx, question, a.prompt.Line)
+	return a.answer(ctx, question, a.prompt.Line)
 }
 
 // AskPassword is Ask without echo on a terminal.
 func (a *App) AskPassword(ctx context.Context, question string) (string, error) {
-	return a.askWith(ctx, question, a.prompt.Password)
+	return a.answer(ctx, question, a.prompt.Password)
+}
+
+func (a *App) answer(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
+	answer, err := a.askWith(ctx, question, read)
+	if err != nil {
+		return "", err
+	}
+	return answer, a.keepAlive(ctx)
+}
+
+// keepAlive makes sure the session is live when an answer arrives, and
+// counts the answer as activity. A session lives SessionTimeout after the
+// last activity; once it has expired the person logs in again before the
+// answer is acted on. If the same user logs in, the action carries on; if
+// someone else does, the cart and the unfinished action are dropped
+// (errSessionChanged) and the new user starts at the main menu.
+func (a *App) keepAlive(ctx context.Context) error {
+	s := &a.session
+	if s.User == "" {
+		return a.login(ctx)
+	}
+	now := a.bank.Now()
+	if now.Sub(s.LastActive) < a.bank.Settings.SessionTimeout {
+		s.LastActive = now
+		return nil
+	}
+	previous := s.User
+	a.Printf("Your session has expired after %s without activity; please log in again.\n", a.bank.Settings.SessionTimeout.Round(time.Second))
+	if err := a.login(ctx); err != nil {
+		return err
+	}
+	if a.session.User != previous {
+		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User}).Info("session expired; another user logged in: cart and unfinished action dropped")
+		a.Printf("The previous session had expired, so its cart and unfinished action were dropped; nothing was paid or changed.\n")
+		return errSessionChanged
+	}
+	return nil
 }
 
 func (a *App) askWith(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {

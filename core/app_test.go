@@ -257,3 +257,56 @@ func TestSuccessResetsFailedLogins(t *testing.T) {
 		t.Errorf("bob locked=%v failures=%d, want unlocked with 0", a.Locked(f.clock.Now()), a.FailedLogins)
 	}
 }
+
+// The session is checked at every answer, not only when a menu command
+// starts: an answer after the timeout asks for a login before anything is
+// done with it.
+func TestSessionExpiryInsideACommand(t *testing.T) {
+	login := []string{"alice", "alice-pw"}
+	for _, tc := range []struct {
+		name   string
+		before []string // answers up to the idle pause
+		after  []string // answers after it, the first one expired
+		done   string   // what the action prints when it goes through
+	}{
+		{"shop, before x", []string{"1", "1", "1"}, []string{"x", "y"}, "Paid 89.90"},
+		{"shop, before y", []string{"1", "1", "1", "x"}, []string{"y"}, "Paid 89.90"},
+		{"transfer confirmation", []string{"3", "bob", "100"}, []string{"y"}, "Transferred 100.00 to bob"},
+		{"withdraw confirmation", []string{"4", "100"}, []string{"y"}, "Please take your cash: 100.00"},
+	} {
+		t.Run(tc.name+", same user carries on", func(t *testing.T) {
+			f := newFixture(t)
+			var lines []string
+			lines = append(append(append(lines, login...), tc.before...), "#advance 11m", tc.after[0])
+			lines = append(append(append(lines, login...), tc.after[1:]...), "b", "q")
+			out := f.script(t, lines...)
+			expired := strings.Index(out, "session has expired")
+			if expired < 0 {
+				t.Fatalf("no expiry message; output:\n%s", out)
+			}
+			relogin := strings.Index(out[expired:], "Welcome, alice.")
+			done := strings.Index(out[expired:], tc.done)
+			if relogin < 0 || done < 0 || done < relogin {
+				t.Errorf("want a login after the expiry and then %q; output:\n%s", tc.done, out)
+			}
+		})
+		t.Run(tc.name+", another user drops it", func(t *testing.T) {
+			f := newFixture(t)
+			before := f.snapshot()
+			var lines []string
+			lines = append(append(append(lines, login...), tc.before...), "#advance 11m", tc.after[0])
+			lines = append(lines, "bob", "bob-pw", "2", "o", "alice", "alice-pw", "1", "b", "q")
+			out := f.script(t, lines...)
+			assertContains(t, out, "session has expired", "Welcome, bob.", "cart and unfinished action were dropped", "Balance:", "50.00", "shop [cart 0.00]> ")
+			assertLacks(t, out, tc.done)
+			f.assertUnchanged(t, before)
+		})
+	}
+}
+
+func TestEveryAnswerKeepsTheSessionAlive(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "1", "#advance 9m", "1", "#advance 9m", "1", "#advance 9m", "x", "#advance 9m", "y", "q")
+	assertLacks(t, out, "expired")
+	assertContains(t, out, "Paid 89.90")
+}
