@@ -13,6 +13,11 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// FileOnlyField marks a log entry that must reach the log file and never
+// the console (the reason a login failed, say): the console sink skips
+// entries that have this field set to true.
+const FileOnlyField = "file_only"
+
 // App is the interactive program: a login, then a menu of commands, over
 // a prompt. Build it with New and call Run.
 type App struct {

@@ -19,6 +19,9 @@ type Bank struct {
 	Settings Settings
 	Now      func() time.Time
 	Log      *logrus.Entry
+	// ComparePassword checks a password against its bcrypt hash; nil
+	// means bcrypt.CompareHashAndPassword. Tests count the calls.
+	ComparePassword func(hash, password []byte) error
 }
 
 // update runs fn in a transaction with the current time.
