@@ -119,7 +119,10 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 // report shows an action's error to the person and decides whether the
 // session goes on: refusals and internal errors are reported and the menu
 // continues; quitting, the end of input and Ctrl-C end it. This is the one
-// place errors become messages.
+// place errors become messages. Only a *Refusal is written for the person;
+// any other error (corrupt data included) may name files and balances, so
+// the person gets one plain sentence with an incident id and the details
+// go to the log under that id.
 func (a *App) report(err error) error {
 	var refusal *Refusal
 	switch {
@@ -130,12 +133,15 @@ func (a *App) report(err error) error {
 		return err
 	case errors.As(err, &refusal):
 		a.Printf("%s\n", refusal.Msg)
-	case errors.Is(err, ErrCorrupt):
-		a.log.WithError(err).Error("corrupt data")
-		a.Printf("Error: %v\nNothing was changed. The file must be repaired or restored by the operator.\n", err)
 	default:
-		a.log.WithError(err).Error("internal error")
-		a.Printf("Sorry, something went wrong on our side. The details are in the log file.\n")
+		what := "internal error"
+		if errors.Is(err, ErrCorrupt) {
+			what = "corrupt data: the file must be repaired or restored by the operator"
+		}
+		id := newIncident()
+		// File only: the console is the person's terminal.
+		a.log.WithError(err).WithFields(logrus.Fields{"incident": id, "user": a.session.User, FileOnlyField: true}).Error(what)
+		a.Printf("Sorry, something went wrong on our side; nothing was changed. Incident %s (quote it to the bank).\n", id)
 	}
 	return nil
 }

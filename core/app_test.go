@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"atmshop/core"
+
+	"github.com/sirupsen/logrus"
 )
 
 // scriptReader feeds the app one line per Read, like a person typing. It
@@ -321,4 +324,55 @@ func TestEveryAnswerKeepsTheSessionAlive(t *testing.T) {
 	out := f.script(t, "alice", "alice-pw", "1", "#advance 9m", "1", "#advance 9m", "1", "#advance 9m", "x", "#advance 9m", "y", "q")
 	assertLacks(t, out, "expired")
 	assertContains(t, out, "Paid 89.90")
+}
+
+var incidentRE = regexp.MustCompile(`Incident (i-[0-9a-f]{8})\b`)
+
+// assertIncident checks that out tells the person an incident id and
+// nothing internal, and that the log has the details under that id.
+func assertIncident(t *testing.T, f *fixture, out string) {
+	t.Helper()
+	assertLacks(t, out, "db/", ".json", "balance", "corrupt")
+	assertContains(t, out, "Sorry, something went wrong on our side; nothing was changed.")
+	m := incidentRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no incident id in the output:\n%s", out)
+	}
+	for _, e := range f.logs.AllEntries() {
+		if e.Data["incident"] == m[1] {
+			if e.Data[core.FileOnlyField] != true {
+				t.Errorf("the entry for %s is not file-only: the console would show the details", m[1])
+			}
+			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
+			}
+			return
+		}
+	}
+	t.Errorf("no log entry with incident=%s", m[1])
+}
+
+func corruptBob(f *fixture) {
+	f.store.mu.Lock()
+	defer f.store.mu.Unlock()
+	f.store.files["accounts/bob.json"] = []byte(`{"name":"bob","password_hash":"x","balance_fen":-99,"credit_limit_fen":0}`)
+}
+
+// A corrupt document is an internal matter: the person gets one sentence
+// and an incident id, the log gets the file and what is wrong with it.
+func TestInternalErrorsShowAnIncidentOnly(t *testing.T) {
+	t.Run("corrupt recipient", func(t *testing.T) {
+		f := newFixture(t)
+		corruptBob(f)
+		out := f.script(t, "alice", "alice-pw", "3", "bob", "q")
+		assertIncident(t, f, out)
+		assertLacks(t, out, "Transferred")
+	})
+	t.Run("corrupt name at the login prompt", func(t *testing.T) {
+		f := newFixture(t)
+		corruptBob(f)
+		out := f.script(t, "bob", "whatever", "alice", "alice-pw", "q")
+		assertIncident(t, f, out)
+		assertContains(t, out, "Welcome, alice.")
+	})
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -41,4 +43,12 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:max] + "…"
+}
+
+// newIncident names one internal error: the person quotes it, the operator
+// finds it in the log.
+func newIncident() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported systems
+	return "i-" + hex.EncodeToString(b[:])
 }

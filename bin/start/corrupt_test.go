@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -203,9 +204,22 @@ func TestCorruptFiles(t *testing.T) {
 				r := sb.run(input)
 				switch c.outcome {
 				case refused:
+					// The person gets an incident id, never the path; the
+					// log names the file under that id.
 					checkNoCrash(t, r, 0, 1)
-					if !strings.Contains(r.stdout, named) {
-						fail("the session %q does not name %s; stdout:\n%s", input, named, clip(r.stdout))
+					id := incidentID.FindStringSubmatch(r.stdout)
+					switch {
+					case strings.Contains(r.stdout, named):
+						fail("the session %q shows the person %s; stdout:\n%s", input, named, clip(r.stdout))
+					case id == nil:
+						fail("the session %q gives no incident id; stdout:\n%s", input, clip(r.stdout))
+					default:
+						log, _ := os.ReadFile(sb.path("log", "all2.log"))
+						if !slices.ContainsFunc(strings.Split(string(log), "\n"), func(line string) bool {
+							return strings.Contains(line, "incident="+id[1]) && strings.Contains(line, named)
+						}) {
+							fail("the log has no entry naming %s under incident %s:\n%s", named, id[1], clip(string(log)))
+						}
 					}
 				case repaired:
 					checkNoCrash(t, r, 0)
@@ -243,6 +257,8 @@ func TestCorruptFiles(t *testing.T) {
 		})
 	}
 }
+
+var incidentID = regexp.MustCompile(`Incident (i-[0-9a-f]{8})\b`)
 
 // aliceLedger is the path of alice's only ledger file.
 func aliceLedger(t *testing.T, sb *sandbox) string {
