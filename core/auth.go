@@ -123,7 +123,11 @@ func (b *Bank) countFailure(ctx context.Context, name string) (a *Account, locke
 // invalidLogin is the one answer to every failed login. It states the
 // lock rule for everyone, so a locked account answers like any other.
 func (b *Bank) invalidLogin() error {
-	return refuse(ErrBadLogin, "Invalid username or password. (After %s an account is locked for %s.)",
+	return refuse(ErrBadLogin, "Invalid username or password. %s", b.lockRule())
+}
+
+func (b *Bank) lockRule() string {
+	return fmt.Sprintf("(After %s an account is locked for %s.)",
 		plural(b.Settings.MaxFailedLogins, "failed try", "failed tries"),
 		plural(int(b.Settings.LockoutDuration/time.Minute), "minute", "minutes"))
 }
@@ -178,35 +182,67 @@ func refuseFrozen() error {
 	return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
 }
 
-// ChangePassword replaces the password after checking the old one.
-func (b *Bank) ChangePassword(ctx context.Context, name, old, new string) error {
-	if err := b.checkNewPassword(new); err != nil {
+// ChangePassword replaces the password after checking the current one.
+// A wrong current password counts as a failed login, with the same count
+// and lock; once the account is locked the refusal's reason is ErrLocked
+// and the caller ends the session.
+func (b *Bank) ChangePassword(ctx context.Context, name, current, newPassword string) error {
+	if err := b.checkNewPassword(newPassword); err != nil {
 		return err
 	}
 	a, err := b.Account(ctx, name)
 	if err != nil {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(old)) != nil {
-		b.Log.WithField("user", name).Info("password change refused: wrong old password")
-		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed.")
+	log := b.Log.WithFields(logrus.Fields{"user": name, FileOnlyField: true})
+	if a.Locked(b.Now()) {
+		b.compareDummy(current)
+		log.Info("password change refused: account locked")
+		return b.lockedOut()
 	}
-	hash, err := b.hash(new)
+	if !b.checkPassword(a.PasswordHash, current) {
+		a, locked, err := b.countFailure(ctx, name)
+		switch {
+		case err != nil:
+			return err
+		case locked:
+			log.WithField("until", a.LockedUntil.Format(time.RFC3339)).Info("password change refused: wrong current password; account locked")
+			return b.lockedOut()
+		}
+		log.WithField("failures", a.FailedLogins).Info("password change refused: wrong current password")
+		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed. %s", b.lockRule())
+	}
+	hash, err := b.hash(newPassword)
 	if err != nil {
 		return err
 	}
+	var locked bool
 	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err
 		}
-		a.PasswordHash = hash
+		if locked = a.Locked(now); locked {
+			return nil // locked by another copy of the app meanwhile
+		}
+		a.PasswordHash, a.FailedLogins = hash, 0
 		return saveAccount(tx, a, now)
 	})
-	if err == nil {
-		b.Log.WithField("user", name).Info("password changed")
+	switch {
+	case err != nil:
+		return err
+	case locked:
+		log.Info("password change refused: account locked")
+		return b.lockedOut()
 	}
-	return err
+	b.Log.WithField("user", name).Info("password changed")
+	return nil
+}
+
+// lockedOut refuses a password change on a locked account, in the words of
+// a wrong password, and says the session ends.
+func (b *Bank) lockedOut() error {
+	return refuse(ErrLocked, "The current password is not correct; nothing was changed. %s You are logged out.", b.lockRule())
 }
 
 // requireAdmin guards the Bank methods that only admins may call. The menu

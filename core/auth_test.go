@@ -111,3 +111,53 @@ func TestLoginFailureReasonsAreFileOnly(t *testing.T) {
 		t.Errorf("%d login entries, want at least 6", n)
 	}
 }
+
+// Wrong current passwords at Change password count as failed logins: the
+// third one in a row locks the account and ends the session.
+func TestChangePasswordCountsFailures(t *testing.T) {
+	f := newFixture(t)
+	change := func(old string) []string { return []string{"8", old, "new-secret", "new-secret"} }
+	var lines []string
+	lines = append(lines, "alice", "alice-pw")
+	lines = append(lines, change("wrong-1")...)
+	lines = append(lines, change("wrong-2")...)
+	lines = append(lines, change("wrong-3")...)
+	lines = append(lines, "alice", "alice-pw", "q")
+	out := f.script(t, lines...)
+	assertContains(t, out, "You are logged out.")
+	if n := strings.Count(out, "Welcome, alice."); n != 1 {
+		t.Errorf("alice welcomed %d times, want once (the account is locked); output:\n%s", n, out)
+	}
+	if i := strings.Index(out, "You are logged out."); i < 0 || !strings.Contains(out[i:], invalidLogin) {
+		t.Errorf("the login after the lock should fail; output:\n%s", out)
+	}
+	a, err := f.bank.Account(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Locked(f.clock.Now()) {
+		t.Errorf("alice is not locked after three wrong current passwords")
+	}
+}
+
+func TestChangePasswordSharesTheLoginCount(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for range 2 {
+		f.bank.Authenticate(ctx, "bob", "wrong")
+	}
+	err := f.bank.ChangePassword(ctx, "bob", "wrong", "new-secret")
+	if !errors.Is(err, core.ErrLocked) {
+		t.Errorf("third failure: %v, want ErrLocked", err)
+	}
+	// Locked: even the right current password is refused, after one
+	// comparison like any other.
+	var c comparisons
+	c.install(f.bank)
+	if err := f.bank.ChangePassword(ctx, "bob", "bob-pw", "new-secret"); !errors.Is(err, core.ErrLocked) {
+		t.Errorf("while locked: %v, want ErrLocked", err)
+	}
+	if len(c.costs) != 1 {
+		t.Errorf("%d comparisons while locked, want 1", len(c.costs))
+	}
+}

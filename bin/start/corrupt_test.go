@@ -342,7 +342,8 @@ const (
 // TestHostileInput types each hostile answer at each prompt of the real
 // program. Every time the program must end normally (exit status 0), say
 // something about the answer, and change nothing in db/: a wrong login
-// password may only count a failed login.
+// password, or a wrong current password at Change password, may only count
+// a failed login.
 func TestHostileInput(t *testing.T) {
 	template, _ := bootstrapped(t)
 	prompts := []struct {
@@ -367,7 +368,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "cart line", before: asAlice + "1\n2\n1\ne\n", want: `Invalid line`},
 		{name: "cart new quantity", before: asAlice + "1\n2\n1\ne\n1\n", want: `Invalid quantity`},
 		{name: "statement month", before: asAlice + "6\n", want: `Invalid month`, empty: `Statement for alice`},
-		{name: "current password", before: asAlice + "8\n", after: "newpass-1\nnewpass-1\n", want: `current password is not correct`},
+		{name: "current password", before: asAlice + "8\n", after: "newpass-1\nnewpass-1\n", want: `current password is not correct`, failedLogin: true},
 		{name: "new password", before: asAlice + "8\nalice-pw\n", after: "newpass-1\n", want: `The two new passwords differ`},
 		{name: "new password again", before: asAlice + "8\nalice-pw\nnewpass-1\n", want: `The two new passwords differ`},
 		{name: "admin menu", before: asRoot, want: `Unknown choice`, empty: `(?s)admin> .*admin> `},
