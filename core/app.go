@@ -241,18 +241,28 @@ func (a *App) askWith(ctx context.Context, question string, read func(context.Co
 	}
 }
 
-// AskMoney asks for an amount in yuan until one parses. An empty answer
-// cancels with a refusal.
+// AskMoney asks for an amount of yuan, more than 0. A bad or empty answer
+// is refused (nothing is done).
 func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
 	answer, err := a.Ask(ctx, question)
 	if err != nil {
 		return 0, err
 	}
-	m, err := ParseMoney(answer)
+	m, err := parseAmount(answer, "amount")
 	if err != nil {
-		return 0, refuse(ErrBadInput, "Invalid amount %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", truncate(strings.TrimSpace(answer)))
+		return 0, err
 	}
 	return m, positive(m)
+}
+
+// parseAmount reads an amount of yuan answered to a question about what;
+// it may be 0. A bad answer is refused, naming what.
+func parseAmount(answer, what string) (Money, error) {
+	m, err := ParseMoney(answer)
+	if err != nil {
+		return 0, refuse(ErrBadInput, "Invalid %s %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", what, truncate(strings.TrimSpace(answer)))
+	}
+	return m, nil
 }
 
 // Confirm asks a yes/no question; only "y" or "yes" is yes.

@@ -376,3 +376,54 @@ func TestInternalErrorsShowAnIncidentOnly(t *testing.T) {
 		assertContains(t, out, "Welcome, alice.")
 	})
 }
+
+func TestAdminSetLimitEmptyCancels(t *testing.T) {
+	f := newFixture(t)
+	before := f.snapshot()
+	out := f.script(t, "root", "root-pw", "a", "3", "bob", "", "b", "q")
+	assertContains(t, out, "Nothing was changed.")
+	assertLacks(t, out, "The credit limit of bob is now")
+	f.assertUnchanged(t, before)
+}
+
+// Admin add checks the new name as soon as it is typed; the answers after
+// a refused name go back to the admin menu.
+func TestAdminAddChecksTheNameFirst(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"bob", `An account named "bob" already exists.`},
+		{"../x", "Invalid username: use only lower-case letters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			out := f.script(t, "root", "root-pw", "a", "2", tc.name, "1", "b", "q")
+			assertContains(t, out, "new username> "+tc.want, "3 accounts.")
+			assertLacks(t, out, "password> ")
+		})
+	}
+}
+
+// One unreadable account does not hide the others from the admin's list:
+// it is named, with an incident id whose details are in the log.
+func TestAdminListNamesABrokenAccount(t *testing.T) {
+	f := newFixture(t)
+	corruptBob(f)
+	out := f.script(t, "root", "root-pw", "a", "1", "b", "q")
+	assertContains(t, out, "alice", "root", "3 accounts.")
+	m := regexp.MustCompile(`\n  bob +\(cannot be read: see the log, incident (i-[0-9a-f]{8})\)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("bob is not listed as unreadable; output:\n%s", out)
+	}
+	assertLacks(t, out, "db/", "balance_fen", "Sorry")
+	var found bool
+	for _, e := range f.logs.AllEntries() {
+		if e.Data["incident"] == m[1] {
+			found = true
+			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no log entry with incident=%s", m[1])
+	}
+}
