@@ -427,3 +427,12 @@ func TestAdminListNamesABrokenAccount(t *testing.T) {
 		t.Errorf("no log entry with incident=%s", m[1])
 	}
 }
+
+// Input quoted back is shortened at a character boundary, never in the
+// middle of one.
+func TestLongAnswerIsQuotedWhole(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", strings.Repeat("a", 39)+"密密", "q")
+	assertContains(t, out, `Unknown choice "`+strings.Repeat("a", 39)+`密…"`)
+	assertLacks(t, out, `\x`)
+}

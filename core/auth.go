@@ -178,10 +178,6 @@ func dummyHash(cost int) string {
 	return actual.(string)
 }
 
-func refuseFrozen() error {
-	return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
-}
-
 // ChangePassword replaces the password after checking the current one.
 // A wrong current password counts as a failed login, with the same count
 // and lock; once the account is locked the refusal's reason is ErrLocked
@@ -254,7 +250,7 @@ func (b *Bank) requireAdmin(tx Tx, actor string) error {
 	}
 	if !a.Admin {
 		b.Log.WithField("user", actor).Warn("admin action refused: not an admin")
-		return refuse(ErrNotAdmin, "Only an administrator can do that.")
+		return refuseNotAdmin()
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func RequireLogin(next Action) Action {
 func RequireAdmin(next Action) Action {
 	return func(ctx context.Context, app *App) error {
 		if !app.session.Admin {
-			return refuse(ErrNotAdmin, "Only an administrator can do that.")
+			return refuseNotAdmin()
 		}
 		return next(ctx, app)
 	}
