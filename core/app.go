@@ -223,7 +223,7 @@ func (a *App) keepAlive(ctx context.Context) error {
 		return err
 	}
 	if a.session.User != previous {
-		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User}).Info("session expired; another user logged in: cart and unfinished action dropped")
+		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User, FileOnlyField: true}).Info("session expired; another user logged in: cart and unfinished action dropped")
 		a.Printf("The previous session had expired, so its cart and unfinished action were dropped; nothing was paid or changed.\n")
 		return errSessionChanged
 	}
