@@ -30,7 +30,8 @@ type App struct {
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
-// without a command, at log out, or when the program stops.
+// without activity (a command or an answer), at log out, or when the
+// program stops.
 type Session struct {
 	User       string
 	Admin      bool
