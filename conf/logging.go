@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"atmshop/core"
 	"atmshop/lib/logformat"
 	"atmshop/lib/sharedlog"
 )
@@ -98,8 +99,13 @@ func (s *sinks) Fire(e *logrus.Entry) error {
 		s.noted = true
 		_, _ = fmt.Fprintln(s.console.w, logFileNote)
 	}
-	// A console that cannot be written has nowhere to report to.
-	_ = s.console.put(e)
+	// Entries marked core.FileOnlyField (why a login failed, the details
+	// of an internal error) would tell the person at the terminal what
+	// they must not learn. A console that cannot be written has nowhere to
+	// report to.
+	if e.Data[core.FileOnlyField] != true {
+		_ = s.console.put(e)
+	}
 	return nil
 }
 

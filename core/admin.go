@@ -2,7 +2,9 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -17,10 +19,14 @@ type AccountSummary struct {
 	Admin       bool
 	Frozen      bool
 	Locked      bool
+	// Incident is set when the account cannot be read (only Name is then
+	// set): the log has the details under this id.
+	Incident string
 }
 
 // ListAccounts lists every account. It is the one operation that reads
-// them all, so it is for admins only.
+// them all, so it is for admins only. An account that cannot be read is
+// listed by name with an incident id, and the others are still listed.
 func (b *Bank) ListAccounts(ctx context.Context, actor string) ([]AccountSummary, error) {
 	var list []AccountSummary
 	err := b.Store.View(ctx, func(tx Tx) error {
@@ -39,9 +45,15 @@ func (b *Bank) ListAccounts(ctx context.Context, actor string) ([]AccountSummary
 			}
 			a, err := b.load(tx, name)
 			if err != nil {
-				return err
+				if ctx.Err() != nil {
+					return err
+				}
+				id := newIncident()
+				b.Log.WithError(err).WithFields(logrus.Fields{"incident": id, "admin": actor, "target": name, FileOnlyField: true}).Error("account cannot be read")
+				list = append(list, AccountSummary{Name: name, Incident: id})
+				continue
 			}
-			list = append(list, AccountSummary{a.Name, a.Balance, a.CreditLimit, a.Admin, a.Frozen, a.Locked(now)})
+			list = append(list, AccountSummary{Name: a.Name, Balance: a.Balance, CreditLimit: a.CreditLimit, Admin: a.Admin, Frozen: a.Frozen, Locked: a.Locked(now)})
 		}
 		return nil
 	})
@@ -57,6 +69,28 @@ type NewAccount struct {
 	Password    string
 	CreditLimit Money
 	Opening     Money
+}
+
+// CheckNewAccount tells early whether name can be given to a new account
+// (a valid name, not taken), so the admin isn't asked the rest in vain.
+// AddAccount checks again.
+func (b *Bank) CheckNewAccount(ctx context.Context, actor, name string) error {
+	if err := CheckUsername(name); err != nil {
+		return refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+	}
+	return b.Store.View(ctx, func(tx Tx) error {
+		if err := b.requireAdmin(tx, actor); err != nil {
+			return err
+		}
+		_, err := tx.Get(accountDoc(name))
+		switch {
+		case err == nil:
+			return refuse(ErrExists, "An account named %q already exists.", name)
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		}
+		return fmt.Errorf("check account %s: %w", name, err)
+	})
 }
 
 // AddAccount opens an account on an admin's behalf.

@@ -13,6 +13,11 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// FileOnlyField marks a log entry that must reach the log file and never
+// the console (the reason a login failed, say): the console sink skips
+// entries that have this field set to true.
+const FileOnlyField = "file_only"
+
 // App is the interactive program: a login, then a menu of commands, over
 // a prompt. Build it with New and call Run.
 type App struct {
@@ -25,7 +30,8 @@ type App struct {
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
-// without a command, at log out, or when the program stops.
+// without activity (a command or an answer), at log out, or when the
+// program stops.
 type Session struct {
 	User       string
 	Admin      bool
@@ -33,10 +39,14 @@ type Session struct {
 	Cart       Cart
 }
 
-// errQuit ends Run normally; errBack leaves a sub-menu.
+// errQuit ends Run normally; errBack leaves a sub-menu; errSessionChanged
+// means the session had expired in the middle of an action and someone
+// else logged in: the action is dropped and the new user starts at the
+// main menu.
 var (
-	errQuit = errors.New("quit")
-	errBack = errors.New("back")
+	errQuit           = errors.New("quit")
+	errBack           = errors.New("back")
+	errSessionChanged = errors.New("session changed hands")
 )
 
 // New builds the app around a bank, reading answers from in and writing
@@ -63,7 +73,12 @@ func (a *App) Run(ctx context.Context) error {
 
 func (a *App) run(ctx context.Context) error {
 	a.Printf("Welcome to atmshop.\n")
-	return a.serve(ctx, a.menu, "choice> ")
+	for {
+		err := a.serve(ctx, a.menu, "choice> ")
+		if !errors.Is(err, errSessionChanged) {
+			return err
+		}
+	}
 }
 
 // serve shows menu and runs the chosen commands until one of them returns
@@ -77,7 +92,9 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 			}
 		}
 		menu.show(a)
-		choice, err := a.Ask(ctx, question)
+		// The choice itself is not checked against the session: the
+		// command's decorator does that, and Quit needs no login.
+		choice, err := a.askWith(ctx, question, a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -103,22 +120,29 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 // report shows an action's error to the person and decides whether the
 // session goes on: refusals and internal errors are reported and the menu
 // continues; quitting, the end of input and Ctrl-C end it. This is the one
-// place errors become messages.
+// place errors become messages. Only a *Refusal is written for the person;
+// any other error (corrupt data included) may name files and balances, so
+// the person gets one plain sentence with an incident id and the details
+// go to the log under that id.
 func (a *App) report(err error) error {
 	var refusal *Refusal
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errQuit), errors.Is(err, errBack), errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
+	case errors.Is(err, errQuit), errors.Is(err, errBack), errors.Is(err, errSessionChanged),
+		errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
 		return err
 	case errors.As(err, &refusal):
 		a.Printf("%s\n", refusal.Msg)
-	case errors.Is(err, ErrCorrupt):
-		a.log.WithError(err).Error("corrupt data")
-		a.Printf("Error: %v\nNothing was changed. The file must be repaired or restored by the operator.\n", err)
 	default:
-		a.log.WithError(err).Error("internal error")
-		a.Printf("Sorry, something went wrong on our side. The details are in the log file.\n")
+		what := "internal error"
+		if errors.Is(err, ErrCorrupt) {
+			what = "corrupt data: the file must be repaired or restored by the operator"
+		}
+		id := newIncident()
+		// File only: the console is the person's terminal.
+		a.log.WithError(err).WithFields(logrus.Fields{"incident": id, "user": a.session.User, FileOnlyField: true}).Error(what)
+		a.Printf("Sorry, something went wrong on our side; nothing was changed. Incident %s (quote it to the bank).\n", id)
 	}
 	return nil
 }
@@ -127,7 +151,7 @@ func (a *App) report(err error) error {
 // body of the login decorator and of the start of the program.
 func (a *App) login(ctx context.Context) error {
 	for {
-		name, err := a.Ask(ctx, "username: ")
+		name, err := a.askWith(ctx, "username: ", a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -136,7 +160,7 @@ func (a *App) login(ctx context.Context) error {
 			a.Printf("Please type your username.\n")
 			continue
 		}
-		password, err := a.AskPassword(ctx, "password: ")
+		password, err := a.askWith(ctx, "password: ", a.prompt.Password)
 		if err != nil {
 			return err
 		}
@@ -158,14 +182,53 @@ func (a *App) login(ctx context.Context) error {
 }
 
 // Ask prints question and returns one line of answer. An answer that is
-// too long is refused and asked again.
+// too long is refused and asked again. Commands ask through Ask (or
+// AskPassword, AskMoney, Confirm), so every answer is checked against the
+// session before anything is done with it: see keepAlive.
 func (a *App) Ask(ctx context.Context, question string) (string, error) {
-	return a.askWith(ctx, question, a.prompt.Line)
+	return a.answer(ctx, question, a.prompt.Line)
 }
 
 // AskPassword is Ask without echo on a terminal.
 func (a *App) AskPassword(ctx context.Context, question string) (string, error) {
-	return a.askWith(ctx, question, a.prompt.Password)
+	return a.answer(ctx, question, a.prompt.Password)
+}
+
+func (a *App) answer(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
+	answer, err := a.askWith(ctx, question, read)
+	if err != nil {
+		return "", err
+	}
+	return answer, a.keepAlive(ctx)
+}
+
+// keepAlive makes sure the session is live when an answer arrives, and
+// counts the answer as activity. A session lives SessionTimeout after the
+// last activity; once it has expired the person logs in again before the
+// answer is acted on. If the same user logs in, the action carries on; if
+// someone else does, the cart and the unfinished action are dropped
+// (errSessionChanged) and the new user starts at the main menu.
+func (a *App) keepAlive(ctx context.Context) error {
+	s := &a.session
+	if s.User == "" {
+		return a.login(ctx)
+	}
+	now := a.bank.Now()
+	if now.Sub(s.LastActive) < a.bank.Settings.SessionTimeout {
+		s.LastActive = now
+		return nil
+	}
+	previous := s.User
+	a.Printf("Your session has expired after %s without activity; please log in again.\n", a.bank.Settings.SessionTimeout.Round(time.Second))
+	if err := a.login(ctx); err != nil {
+		return err
+	}
+	if a.session.User != previous {
+		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User, FileOnlyField: true}).Info("session expired; another user logged in: cart and unfinished action dropped")
+		a.Printf("The previous session had expired, so its cart and unfinished action were dropped; nothing was paid or changed.\n")
+		return errSessionChanged
+	}
+	return nil
 }
 
 func (a *App) askWith(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
@@ -179,18 +242,31 @@ func (a *App) askWith(ctx context.Context, question string, read func(context.Co
 	}
 }
 
-// AskMoney asks for an amount in yuan until one parses. An empty answer
-// cancels with a refusal.
+// AskMoney asks for an amount of yuan, more than 0. A bad or empty answer
+// is refused (nothing is done).
 func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
 	answer, err := a.Ask(ctx, question)
 	if err != nil {
 		return 0, err
 	}
-	m, err := ParseMoney(answer)
+	m, err := parseAmount(answer, "amount")
 	if err != nil {
-		return 0, refuse(ErrBadInput, "Invalid amount %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", truncate(strings.TrimSpace(answer)))
+		return 0, err
 	}
 	return m, checkPositive(m)
+}
+
+// parseAmount reads an amount of yuan answered to a question about what;
+// it may be 0. A bad answer is refused, naming what.
+func parseAmount(answer, what string) (Money, error) {
+	m, err := ParseMoney(answer)
+	if errors.Is(err, ErrAmountTooLarge) {
+		return 0, TooLargeRefusal()
+	}
+	if err != nil {
+		return 0, refuse(ErrBadInput, "Invalid %s %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", what, truncate(strings.TrimSpace(answer)))
+	}
+	return m, nil
 }
 
 // Confirm asks a yes/no question; only "y" or "yes" is yes.

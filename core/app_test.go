@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"atmshop/core"
+
+	"github.com/sirupsen/logrus"
 )
 
 // scriptReader feeds the app one line per Read, like a person typing. It
@@ -172,7 +175,7 @@ func TestTransferRefusals(t *testing.T) {
 		{"exponent", []string{"bob", "1e3"}, "Invalid amount"},
 		{"three decimals", []string{"bob", "1.234"}, "Invalid amount"},
 		{"two points", []string{"bob", "1.2.3"}, "Invalid amount"},
-		{"absurd", []string{"bob", "99999999999999999999"}, "Invalid amount"},
+		{"absurd", []string{"bob", "99999999999999999999"}, "That amount is too large: the most is 1,000,000,000,000,000.00."},
 		{"over the credit limit", []string{"bob", "16000.01", "y"}, "Insufficient funds"},
 		{"not confirmed", []string{"bob", "10", "n"}, "Transfer cancelled"},
 	} {
@@ -236,11 +239,23 @@ func TestAdminMenuIsHiddenFromOthers(t *testing.T) {
 func TestLockoutAfterFailedLogins(t *testing.T) {
 	f := newFixture(t)
 	out := f.script(t, "bob", "x1", "bob", "x2", "bob", "x3", "bob", "bob-pw")
-	assertContains(t, out, "locked until 2026-11-25 10:15:00")
-	assertLacks(t, out, "Welcome, bob.")
+	// The locked account answers like any failure, even to the right
+	// password: the lock tells a stranger nothing.
+	if n := strings.Count(out, invalidLogin); n != 4 {
+		t.Errorf("%d invalid-login answers, want 4; output:\n%s", n, out)
+	}
+	assertLacks(t, out, "Welcome, bob.", "locked until")
+	a, err := f.bank.Account(context.Background(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.LockedUntil, f.clock.Now().Add(15*time.Minute); !got.Equal(want) {
+		t.Errorf("bob locked until %v, want %v", got, want)
+	}
 	// The lock is in storage: a new app (a restart) still sees it.
 	out = f.script(t, "bob", "bob-pw")
-	assertContains(t, out, "locked until")
+	assertContains(t, out, invalidLogin)
+	assertLacks(t, out, "Welcome, bob.")
 	f.clock.Advance(15 * time.Minute)
 	out = f.script(t, "bob", "bob-pw", "q")
 	assertContains(t, out, "Welcome, bob.")
@@ -256,4 +271,168 @@ func TestSuccessResetsFailedLogins(t *testing.T) {
 	if a.Locked(f.clock.Now()) || a.FailedLogins != 0 {
 		t.Errorf("bob locked=%v failures=%d, want unlocked with 0", a.Locked(f.clock.Now()), a.FailedLogins)
 	}
+}
+
+// The session is checked at every answer, not only when a menu command
+// starts: an answer after the timeout asks for a login before anything is
+// done with it.
+func TestSessionExpiryInsideACommand(t *testing.T) {
+	login := []string{"alice", "alice-pw"}
+	for _, tc := range []struct {
+		name   string
+		before []string // answers up to the idle pause
+		after  []string // answers after it, the first one expired
+		done   string   // what the action prints when it goes through
+	}{
+		{"shop, before x", []string{"1", "1", "1"}, []string{"x", "y"}, "Paid 89.90"},
+		{"shop, before y", []string{"1", "1", "1", "x"}, []string{"y"}, "Paid 89.90"},
+		{"transfer confirmation", []string{"3", "bob", "100"}, []string{"y"}, "Transferred 100.00 to bob"},
+		{"withdraw confirmation", []string{"4", "100"}, []string{"y"}, "Please take your cash: 100.00"},
+	} {
+		t.Run(tc.name+", same user carries on", func(t *testing.T) {
+			f := newFixture(t)
+			var lines []string
+			lines = append(append(append(lines, login...), tc.before...), "#advance 11m", tc.after[0])
+			lines = append(append(append(lines, login...), tc.after[1:]...), "b", "q")
+			out := f.script(t, lines...)
+			expired := strings.Index(out, "session has expired")
+			if expired < 0 {
+				t.Fatalf("no expiry message; output:\n%s", out)
+			}
+			relogin := strings.Index(out[expired:], "Welcome, alice.")
+			done := strings.Index(out[expired:], tc.done)
+			if relogin < 0 || done < 0 || done < relogin {
+				t.Errorf("want a login after the expiry and then %q; output:\n%s", tc.done, out)
+			}
+		})
+		t.Run(tc.name+", another user drops it", func(t *testing.T) {
+			f := newFixture(t)
+			before := f.snapshot()
+			var lines []string
+			lines = append(append(append(lines, login...), tc.before...), "#advance 11m", tc.after[0])
+			lines = append(lines, "bob", "bob-pw", "2", "o", "alice", "alice-pw", "1", "b", "q")
+			out := f.script(t, lines...)
+			assertContains(t, out, "session has expired", "Welcome, bob.", "cart and unfinished action were dropped", "Balance:", "50.00", "shop [cart 0.00]> ")
+			assertLacks(t, out, tc.done)
+			f.assertUnchanged(t, before)
+		})
+	}
+}
+
+func TestEveryAnswerKeepsTheSessionAlive(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", "1", "#advance 9m", "1", "#advance 9m", "1", "#advance 9m", "x", "#advance 9m", "y", "q")
+	assertLacks(t, out, "expired")
+	assertContains(t, out, "Paid 89.90")
+}
+
+var incidentRE = regexp.MustCompile(`Incident (i-[0-9a-f]{8})\b`)
+
+// assertIncident checks that out tells the person an incident id and
+// nothing internal, and that the log has the details under that id.
+func assertIncident(t *testing.T, f *fixture, out string) {
+	t.Helper()
+	assertLacks(t, out, "db/", ".json", "balance", "corrupt")
+	assertContains(t, out, "Sorry, something went wrong on our side; nothing was changed.")
+	m := incidentRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no incident id in the output:\n%s", out)
+	}
+	for _, e := range f.logs.AllEntries() {
+		if e.Data["incident"] == m[1] {
+			if e.Data[core.FileOnlyField] != true {
+				t.Errorf("the entry for %s is not file-only: the console would show the details", m[1])
+			}
+			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
+			}
+			return
+		}
+	}
+	t.Errorf("no log entry with incident=%s", m[1])
+}
+
+func corruptBob(f *fixture) {
+	f.store.mu.Lock()
+	defer f.store.mu.Unlock()
+	f.store.files["accounts/bob.json"] = []byte(`{"name":"bob","password_hash":"x","balance_fen":-99,"credit_limit_fen":0}`)
+}
+
+// A corrupt document is an internal matter: the person gets one sentence
+// and an incident id, the log gets the file and what is wrong with it.
+func TestInternalErrorsShowAnIncidentOnly(t *testing.T) {
+	t.Run("corrupt recipient", func(t *testing.T) {
+		f := newFixture(t)
+		corruptBob(f)
+		out := f.script(t, "alice", "alice-pw", "3", "bob", "q")
+		assertIncident(t, f, out)
+		assertLacks(t, out, "Transferred")
+	})
+	t.Run("corrupt name at the login prompt", func(t *testing.T) {
+		f := newFixture(t)
+		corruptBob(f)
+		out := f.script(t, "bob", "whatever", "alice", "alice-pw", "q")
+		assertIncident(t, f, out)
+		assertContains(t, out, "Welcome, alice.")
+	})
+}
+
+func TestAdminSetLimitEmptyCancels(t *testing.T) {
+	f := newFixture(t)
+	before := f.snapshot()
+	out := f.script(t, "root", "root-pw", "a", "3", "bob", "", "b", "q")
+	assertContains(t, out, "Nothing was changed.")
+	assertLacks(t, out, "The credit limit of bob is now")
+	f.assertUnchanged(t, before)
+}
+
+// Admin add checks the new name as soon as it is typed; the answers after
+// a refused name go back to the admin menu.
+func TestAdminAddChecksTheNameFirst(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"bob", `An account named "bob" already exists.`},
+		{"../x", "Invalid username: use only lower-case letters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			out := f.script(t, "root", "root-pw", "a", "2", tc.name, "1", "b", "q")
+			assertContains(t, out, "new username> "+tc.want, "3 accounts.")
+			assertLacks(t, out, "password> ")
+		})
+	}
+}
+
+// One unreadable account does not hide the others from the admin's list:
+// it is named, with an incident id whose details are in the log.
+func TestAdminListNamesABrokenAccount(t *testing.T) {
+	f := newFixture(t)
+	corruptBob(f)
+	out := f.script(t, "root", "root-pw", "a", "1", "b", "q")
+	assertContains(t, out, "alice", "root", "3 accounts.")
+	m := regexp.MustCompile(`\n  bob +\(cannot be read: see the log, incident (i-[0-9a-f]{8})\)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("bob is not listed as unreadable; output:\n%s", out)
+	}
+	assertLacks(t, out, "db/", "balance_fen", "Sorry")
+	var found bool
+	for _, e := range f.logs.AllEntries() {
+		if e.Data["incident"] == m[1] {
+			found = true
+			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no log entry with incident=%s", m[1])
+	}
+}
+
+// Input quoted back is shortened at a character boundary, never in the
+// middle of one.
+func TestLongAnswerIsQuotedWhole(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "alice", "alice-pw", strings.Repeat("a", 39)+"密密", "q")
+	assertContains(t, out, `Unknown choice "`+strings.Repeat("a", 39)+`密…"`)
+	assertLacks(t, out, `\x`)
 }

@@ -3,8 +3,11 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -23,110 +26,219 @@ func (b *Bank) checkNewPassword(password string) error {
 	return nil
 }
 
-// Authenticate checks a login. The person is told only "invalid username
-// or password" for an unknown name or a wrong password; the log says which.
+// Authenticate checks a login. Every failure (an unknown or invalid name,
+// a wrong password, a locked account, even with the right password) gets
+// the same answer after the same work: one bcrypt comparison against a
+// hash of the configured cost (a dummy hash when there is no real one to
+// use), so neither the words nor the time tell a stranger whether a name
+// exists. The reason goes to the log file only (FileOnlyField).
 // Consecutive failures lock the account for a while, and the lock is kept
 // in the account document, so restarting the program doesn't lift it.
 func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Account, error) {
-	// Failures are logged at info, below the console's default warning
-	// level: the console must not tell the person at the terminal which of
-	// name and password was wrong. The log file gets them.
-	log := b.Log.WithField("user", name)
-	invalid := refuse(ErrBadLogin, "Invalid username or password.")
+	log := b.Log.WithFields(logrus.Fields{"user": name, FileOnlyField: true})
+	invalid := b.invalidLogin()
 	if CheckUsername(name) != nil {
+		b.compareDummy(password)
 		log.Info("login failed: not a valid username")
 		return nil, invalid
 	}
 	a, err := b.Account(ctx, name)
-	var r *Refusal
-	if errors.As(err, &r) && errors.Is(r, ErrUnknownUser) {
+	if errors.Is(err, ErrUnknownUser) {
+		b.compareDummy(password)
 		log.Info("login failed: no such user")
 		return nil, invalid
 	}
 	if err != nil {
 		return nil, err
 	}
-	if refusal := lockedRefusal(a, b.Now()); refusal != nil {
+	if a.Locked(b.Now()) {
+		b.compareDummy(password)
 		log.Info("login refused: account locked")
-		return nil, refusal
+		return nil, invalid
 	}
 	// bcrypt runs outside the transaction: it is slow on purpose.
-	ok := len(password) <= MaxPasswordBytes &&
-		bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) == nil
-	err = b.update(ctx, func(tx Tx, now time.Time) error {
-		a, err = b.load(tx, name)
-		if err != nil {
-			return err
-		}
-		if refusal := lockedRefusal(a, now); refusal != nil {
-			return refusal // locked by another copy of the app meanwhile
-		}
-		if ok {
+	ok := b.checkPassword(a.PasswordHash, password)
+	var locked bool
+	if ok {
+		err = b.update(ctx, func(tx Tx, now time.Time) error {
+			a, err = b.load(tx, name)
+			if err != nil {
+				return err
+			}
+			if locked = a.Locked(now); locked {
+				return nil // locked by another copy of the app meanwhile
+			}
 			if a.FailedLogins == 0 && a.LockedUntil.IsZero() {
 				return nil // nothing to reset: no write
 			}
 			a.FailedLogins, a.LockedUntil = 0, time.Time{}
 			return saveAccount(tx, a, now)
-		}
-		a.FailedLogins++
-		if a.FailedLogins >= b.Settings.MaxFailedLogins {
-			a.FailedLogins, a.LockedUntil = 0, now.Add(b.Settings.LockoutDuration)
-		}
-		return saveAccount(tx, a, now)
-	})
+		})
+	} else {
+		a, locked, err = b.countFailure(ctx, name)
+	}
 	switch {
 	case err != nil:
 		return nil, err
-	case !ok && !a.LockedUntil.IsZero():
+	case ok && locked:
+		log.Info("login refused: account locked")
+		return nil, invalid
+	case !ok && locked:
 		log.WithField("until", a.LockedUntil.Format(time.RFC3339)).Info("login failed: wrong password; account locked")
-		return nil, lockedRefusal(a, b.Now())
+		return nil, invalid
 	case !ok:
 		log.WithField("failures", a.FailedLogins).Info("login failed: wrong password")
 		return nil, invalid
 	case a.Frozen:
+		// Only someone who knows the password learns this.
 		log.Info("login refused: account frozen")
-		return nil, refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+		return nil, refuseFrozen()
 	}
-	log.Info("login ok")
+	b.Log.WithField("user", name).Info("login ok")
 	return a, nil
 }
 
-func lockedRefusal(a *Account, now time.Time) error {
-	if !a.Locked(now) {
-		return nil
-	}
-	return refuse(ErrLocked, "Too many failed logins: the account is locked until %s.", a.LockedUntil.Format("2006-01-02 15:04:05"))
+// countFailure records a wrong password for name, locking the account
+// once the failures in a row reach MaxFailedLogins. locked reports whether
+// the account is locked now. Logins and password changes share the count.
+func (b *Bank) countFailure(ctx context.Context, name string) (a *Account, locked bool, err error) {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
+		a, err = b.load(tx, name)
+		if err != nil {
+			return err
+		}
+		if locked = a.Locked(now); locked {
+			return nil // already locked: the lock is not extended
+		}
+		a.FailedLogins++
+		if a.FailedLogins >= b.Settings.MaxFailedLogins {
+			a.FailedLogins, a.LockedUntil = 0, now.Add(b.Settings.LockoutDuration)
+			locked = true
+		}
+		return saveAccount(tx, a, now)
+	})
+	return a, locked, err
 }
 
-// ChangePassword replaces the password after checking the old one.
-func (b *Bank) ChangePassword(ctx context.Context, name, old, new string) error {
-	if err := b.checkNewPassword(new); err != nil {
+// invalidLogin is the one answer to every failed login. It states the
+// lock rule for everyone, so a locked account answers like any other.
+func (b *Bank) invalidLogin() error {
+	return refuse(ErrBadLogin, "Invalid username or password. %s", b.lockRule())
+}
+
+func (b *Bank) lockRule() string {
+	return fmt.Sprintf("(After %s an account is locked for %s.)",
+		plural(b.Settings.MaxFailedLogins, "failed try", "failed tries"),
+		plural(int(b.Settings.LockoutDuration/time.Minute), "minute", "minutes"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// checkPassword reports whether password matches hash. It always makes
+// exactly one comparison, even for a password bcrypt would refuse as too
+// long, so the time taken does not depend on the password.
+func (b *Bank) checkPassword(hash, password string) bool {
+	compare := b.ComparePassword
+	if compare == nil {
+		compare = bcrypt.CompareHashAndPassword
+	}
+	p := []byte(password)
+	if len(p) > MaxPasswordBytes {
+		p = p[:MaxPasswordBytes] // bcrypt would return at once, without the work
+	}
+	return compare([]byte(hash), p) == nil && len(password) <= MaxPasswordBytes
+}
+
+// compareDummy does the work of checking a password when there is no
+// hash to check it against, so a failure takes as long as any other.
+func (b *Bank) compareDummy(password string) {
+	b.checkPassword(dummyHash(b.Settings.BcryptCost), password)
+}
+
+// dummyHashes holds one hash per bcrypt cost, made the first time a login
+// needs it.
+var dummyHashes sync.Map // int (cost) -> string
+
+func dummyHash(cost int) string {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.(string)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("no account has this password"), cost)
+	if err != nil {
+		// Only an impossible cost fails; conf validates it. Fall back to
+		// the default cost rather than answer faster.
+		h, _ = bcrypt.GenerateFromPassword([]byte("no account has this password"), bcrypt.DefaultCost)
+	}
+	actual, _ := dummyHashes.LoadOrStore(cost, string(h))
+	return actual.(string)
+}
+
+// ChangePassword replaces the password after checking the current one.
+// A wrong current password counts as a failed login, with the same count
+// and lock; once the account is locked the refusal's reason is ErrLocked
+// and the caller ends the session.
+func (b *Bank) ChangePassword(ctx context.Context, name, current, newPassword string) error {
+	if err := b.checkNewPassword(newPassword); err != nil {
 		return err
 	}
 	a, err := b.Account(ctx, name)
 	if err != nil {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(old)) != nil {
-		b.Log.WithField("user", name).Info("password change refused: wrong old password")
-		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed.")
+	log := b.Log.WithFields(logrus.Fields{"user": name, FileOnlyField: true})
+	if a.Locked(b.Now()) {
+		b.compareDummy(current)
+		log.Info("password change refused: account locked")
+		return b.lockedOut()
 	}
-	hash, err := b.hash(new)
+	if !b.checkPassword(a.PasswordHash, current) {
+		a, locked, err := b.countFailure(ctx, name)
+		switch {
+		case err != nil:
+			return err
+		case locked:
+			log.WithField("until", a.LockedUntil.Format(time.RFC3339)).Info("password change refused: wrong current password; account locked")
+			return b.lockedOut()
+		}
+		log.WithField("failures", a.FailedLogins).Info("password change refused: wrong current password")
+		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed. %s", b.lockRule())
+	}
+	hash, err := b.hash(newPassword)
 	if err != nil {
 		return err
 	}
+	var locked bool
 	err = b.update(ctx, func(tx Tx, now time.Time) error {
 		a, err := b.active(tx, name)
 		if err != nil {
 			return err
 		}
-		a.PasswordHash = hash
+		if locked = a.Locked(now); locked {
+			return nil // locked by another copy of the app meanwhile
+		}
+		a.PasswordHash, a.FailedLogins = hash, 0
 		return saveAccount(tx, a, now)
 	})
-	if err == nil {
-		b.Log.WithField("user", name).Info("password changed")
+	switch {
+	case err != nil:
+		return err
+	case locked:
+		log.Info("password change refused: account locked")
+		return b.lockedOut()
 	}
-	return err
+	b.Log.WithField("user", name).Info("password changed")
+	return nil
+}
+
+// lockedOut refuses a password change on a locked account, in the words of
+// a wrong password, and says the session ends.
+func (b *Bank) lockedOut() error {
+	return refuse(ErrLocked, "The current password is not correct; nothing was changed. %s You are logged out.", b.lockRule())
 }
 
 // requireAdmin guards the Bank methods that only admins may call. The menu
@@ -138,7 +250,7 @@ func (b *Bank) requireAdmin(tx Tx, actor string) error {
 	}
 	if !a.Admin {
 		b.Log.WithField("user", actor).Warn("admin action refused: not an admin")
-		return refuse(ErrNotAdmin, "Only an administrator can do that.")
+		return refuseNotAdmin()
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ type Bank struct {
 	// it, whatever the zone of the process. SetUpZone fixes it for a bank's
 	// data; nil means UTC.
 	Zone *time.Location
+	// ComparePassword checks a password against its bcrypt hash; nil
+	// means bcrypt.CompareHashAndPassword. Tests count the calls.
+	ComparePassword func(hash, password []byte) error
 }
 
 // zone is the bank's time zone, UTC if none is set.
@@ -58,7 +61,7 @@ func (b *Bank) active(tx Tx, name string) (*Account, error) {
 // checkActive refuses a payment from a frozen account.
 func checkActive(a *Account) error {
 	if a.Frozen {
-		return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+		return refuseFrozen()
 	}
 	return nil
 }

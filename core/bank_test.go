@@ -283,7 +283,8 @@ func TestCorruptDocumentIsReportedNotOverwritten(t *testing.T) {
 	f.store.files["accounts/bob.json"] = []byte(`{"name":"bob","balance_fen":"lots"}`)
 	before := f.snapshot()
 	out := f.script(t, "alice", "alice-pw", "3", "bob", "q")
-	assertContains(t, out, "corrupt document db/accounts/bob.json", "Nothing was changed")
+	assertContains(t, out, "Sorry, something went wrong on our side; nothing was changed. Incident i-")
+	assertLacks(t, out, "db/accounts/bob.json")
 	f.assertUnchanged(t, before)
 }
 
@@ -292,7 +293,7 @@ func TestStorageFailureIsReportedAndChangesNothing(t *testing.T) {
 	before := f.snapshot()
 	f.store.failing = errors.New("disk full")
 	out := f.script(t, "alice", "alice-pw", "3", "bob", "10", "y", "q")
-	assertContains(t, out, "Sorry, something went wrong on our side.")
+	assertContains(t, out, "Sorry, something went wrong on our side;")
 	assertLacks(t, out, "disk full")
 	f.store.failing = nil
 	f.assertUnchanged(t, before)

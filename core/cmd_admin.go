@@ -37,7 +37,13 @@ func adminList(ctx context.Context, app *App) error {
 		return err
 	}
 	app.Printf("  %-20s %16s %14s  %s\n", "Name", "Balance", "Limit", "Flags")
+	var unreadable int
 	for _, a := range list {
+		if a.Incident != "" {
+			unreadable++
+			app.Printf("  %-20s (cannot be read: see the log, incident %s)\n", a.Name, a.Incident)
+			continue
+		}
 		var flags []string
 		for _, f := range []struct {
 			on   bool
@@ -50,9 +56,14 @@ func adminList(ctx context.Context, app *App) error {
 		app.Printf("  %-20s %16s %14s  %s\n", a.Name, a.Balance, a.CreditLimit, strings.Join(flags, " "))
 	}
 	app.Printf("%d accounts.\n", len(list))
+	if unreadable > 0 {
+		app.Printf("%d of them cannot be read; quote the incident to the operator.\n", unreadable)
+	}
 	return nil
 }
 
+// adminAdd asks for the new account's details, checking each as soon as
+// it is typed.
 func adminAdd(ctx context.Context, app *App) error {
 	var n NewAccount
 	var err error
@@ -60,13 +71,22 @@ func adminAdd(ctx context.Context, app *App) error {
 		return err
 	}
 	n.Name = strings.TrimSpace(n.Name)
+	if err := app.Bank().CheckNewAccount(ctx, app.User(), n.Name); err != nil {
+		return err
+	}
 	if n.Password, err = app.AskPassword(ctx, "password> "); err != nil {
 		return err
 	}
-	if n.CreditLimit, err = askMoneyOrDefault(ctx, app, "credit limit", app.Bank().Settings.CreditLimit); err != nil {
+	if err := app.Bank().checkNewPassword(n.Password); err != nil {
 		return err
 	}
-	if n.Opening, err = askMoneyOrDefault(ctx, app, "opening balance", 0); err != nil {
+	var ok bool
+	if n.CreditLimit, ok, err = askAmountOrEmpty(ctx, app, "credit limit", "empty for "+app.Bank().Settings.CreditLimit.String()); err != nil {
+		return err
+	} else if !ok {
+		n.CreditLimit = app.Bank().Settings.CreditLimit
+	}
+	if n.Opening, _, err = askAmountOrEmpty(ctx, app, "opening balance", "empty for 0.00"); err != nil {
 		return err
 	}
 	if err := app.Bank().AddAccount(ctx, app.User(), n); err != nil {
@@ -76,17 +96,15 @@ func adminAdd(ctx context.Context, app *App) error {
 	return nil
 }
 
-// askMoneyOrDefault asks for an amount that may be 0; empty means def.
-func askMoneyOrDefault(ctx context.Context, app *App, what string, def Money) (Money, error) {
-	answer, err := app.Ask(ctx, what+" (empty for "+def.String()+")> ")
+// askAmountOrEmpty asks for an amount that may be 0; ok is false for an
+// empty answer (hint says what that means).
+func askAmountOrEmpty(ctx context.Context, app *App, what, hint string) (m Money, ok bool, err error) {
+	answer, err := app.Ask(ctx, what+" ("+hint+")> ")
 	if err != nil || strings.TrimSpace(answer) == "" {
-		return def, err
+		return 0, false, err
 	}
-	m, err := ParseMoney(answer)
-	if err != nil {
-		return 0, refuse(ErrBadInput, "Invalid %s %q: write a number of yuan with at most two decimals, like 15000. Nothing was changed.", what, truncate(strings.TrimSpace(answer)))
-	}
-	return m, nil
+	m, err = parseAmount(answer, what)
+	return m, err == nil, err
 }
 
 func adminSetLimit(ctx context.Context, app *App) error {
@@ -95,9 +113,13 @@ func adminSetLimit(ctx context.Context, app *App) error {
 		return err
 	}
 	name = strings.TrimSpace(name)
-	limit, err := askMoneyOrDefault(ctx, app, "new credit limit", app.Bank().Settings.CreditLimit)
+	limit, ok, err := askAmountOrEmpty(ctx, app, "new credit limit", "empty to cancel")
 	if err != nil {
 		return err
+	}
+	if !ok {
+		app.Printf("Nothing was changed.\n")
+		return nil
 	}
 	if err := app.Bank().Change(ctx, app.User(), name, "set credit limit to "+limit.String(), SetCreditLimit(limit)); err != nil {
 		return err

@@ -1,11 +1,14 @@
 package core
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 var passwordCommand = Command{Key: "8", Label: "Change password", Access: LoggedIn, Run: changePassword}
 
 func changePassword(ctx context.Context, app *App) error {
-	old, err := app.AskPassword(ctx, "current password: ")
+	current, err := app.AskPassword(ctx, "current password: ")
 	if err != nil {
 		return err
 	}
@@ -20,7 +23,14 @@ func changePassword(ctx context.Context, app *App) error {
 	if newPassword != again {
 		return refuse(ErrBadInput, "The two new passwords differ; nothing was changed.")
 	}
-	if err := app.Bank().ChangePassword(ctx, app.User(), old, newPassword); err != nil {
+	err = app.Bank().ChangePassword(ctx, app.User(), current, newPassword)
+	if errors.Is(err, ErrLocked) {
+		// Too many wrong current passwords: whoever is at the terminal
+		// may not be the user. End the session as a failed login would.
+		app.log.WithField("user", app.User()).Info("logout: account locked by wrong current passwords")
+		app.session = Session{}
+	}
+	if err != nil {
 		return err
 	}
 	app.Printf("Password changed.\n")

@@ -1,8 +1,11 @@
 package core
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Refusal is an error written for the person at the terminal: the action
@@ -34,11 +37,34 @@ var (
 )
 
 // truncate shortens user input quoted back in a message, so a pasted
-// megabyte doesn't flood the screen.
+// megabyte doesn't flood the screen. It keeps whole characters.
 func truncate(s string) string {
-	const max = 40
-	if len(s) <= max {
+	const maxRunes = 40
+	i, n := 0, 0
+	for i < len(s) && n < maxRunes {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	if i == len(s) {
 		return s
 	}
-	return s[:max] + "…"
+	return s[:i] + "…"
+}
+
+// Refusals given in more than one place.
+func refuseFrozen() error {
+	return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+}
+
+func refuseNotAdmin() error {
+	return refuse(ErrNotAdmin, "Only an administrator can do that.")
+}
+
+// newIncident names one internal error: the person quotes it, the operator
+// finds it in the log.
+func newIncident() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported systems
+	return "i-" + hex.EncodeToString(b[:])
 }

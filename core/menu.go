@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Action is what a menu command does.
@@ -79,23 +78,17 @@ func (m *Menu) show(app *App) {
 }
 
 // RequireLogin is the seed's @auth decorator: it runs next only within a
-// live session. A session lives SessionTimeout after the last command;
-// once it has expired the user logs in again and, on success, the command
-// carries on.
+// live session. A session lives SessionTimeout after the last activity
+// (a command or an answer); once it has expired the user logs in again
+// and, on success, the command carries on. Every answer inside the
+// command is checked the same way (App.Ask).
 func RequireLogin(next Action) Action {
 	return func(ctx context.Context, app *App) error {
-		s := &app.session
-		now := app.bank.Now()
-		if s.User == "" || now.Sub(s.LastActive) >= app.bank.Settings.SessionTimeout {
-			if s.User != "" {
-				app.Printf("Your session has expired after %s without activity; please log in again.\n", app.bank.Settings.SessionTimeout.Round(time.Second))
-			}
-			if err := app.login(ctx); err != nil {
-				return err
-			}
+		if err := app.keepAlive(ctx); err != nil {
+			return err
 		}
 		err := next(ctx, app)
-		s.LastActive = app.bank.Now()
+		app.session.LastActive = app.bank.Now()
 		return err
 	}
 }
@@ -105,7 +98,7 @@ func RequireLogin(next Action) Action {
 func RequireAdmin(next Action) Action {
 	return func(ctx context.Context, app *App) error {
 		if !app.session.Admin {
-			return refuse(ErrNotAdmin, "Only an administrator can do that.")
+			return refuseNotAdmin()
 		}
 		return next(ctx, app)
 	}

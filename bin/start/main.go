@@ -23,6 +23,7 @@ import (
 	"atmshop/conf"
 	"atmshop/core"
 	"atmshop/lib/docstore"
+	"atmshop/lib/localzone"
 )
 
 // stopSignals end the program the way Ctrl-C does: the terminal is put
@@ -85,6 +86,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Settings: cfg.App,
 		Now:      time.Now,
 		Log:      logger.WithField("component", "core"),
+	}
+	// The zone decides which month file an entry goes to, so it is fixed
+	// before Bootstrap writes opening balances.
+	if err := bank.SetUpZone(ctx, cfg.TimeZone, localzone.Name); err != nil {
+		return err
 	}
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return err
