@@ -164,8 +164,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Names of the store's own files in its root. Names starting with a dot are
@@ -177,13 +177,45 @@ const (
 	journalTemp = ".tmp-journal" // a checkpoint's new journal before its rename
 )
 
-const defaultCheckpointBytes = 4 << 20
+const (
+	defaultCheckpointBytes = 4 << 20
+	defaultLockTimeout     = 30 * time.Second
+)
+
+// lockNotice is how long a wait for the lock lasts before
+// Options.OnLockWait is called; tests shorten it.
+var lockNotice = time.Second
+
+// ErrLockTimeout is wrapped by the error of a transaction (or Open) that
+// waited Options.LockTimeout for the lock without getting it: another
+// copy holds it, stopped or hung.
+var ErrLockTimeout = errors.New("docstore: timed out waiting for the lock")
 
 // Options configures a Store.
 type Options struct {
 	// CheckpointBytes: when the journal grows past this many bytes after a
 	// commit, the store checkpoints. 0 (or less) means a default of 4 MiB.
 	CheckpointBytes int64
+
+	// FS is the file layer; nil means RootFS of the folder given to Open.
+	// Tests pass one that fails on demand.
+	FS FS
+
+	// Warn, if set, hears of errors after the commit point, which fail no
+	// transaction: a committed record that could not be applied to the
+	// files yet (reads see it all the same, and the next transaction tries
+	// again), a checkpoint that failed (it is tried again later), a marker
+	// that could not be written. It is called under the lock, so it must
+	// not use the Store.
+	Warn func(error)
+
+	// OnLockWait, if set, is called once per wait for the lock that lasts
+	// more than about a second: another copy is using the store.
+	OnLockWait func()
+
+	// LockTimeout ends a wait for the lock with an error wrapping
+	// ErrLockTimeout; 0 (or less) means 30 seconds.
+	LockTimeout time.Duration
 }
 
 // A Store is a folder of files changed through transactions. It is safe for
@@ -191,41 +223,62 @@ type Options struct {
 type Store struct {
 	dir             string
 	checkpointBytes int64
+	fsys            FS
+	root            *os.Root // opened by Open for the default FS, else nil
 	lock            *lockFile
 	fsyncs          atomic.Int64
+	warnFn          func(error)
+	onLockWait      func()
+	lockTimeout     time.Duration
 
-	mu     sync.Mutex // held with the file lock for each transaction
+	// sem is held with the file lock for each transaction: a channel so
+	// that a wait for it can end with a context.
+	sem    chan struct{}
 	closed bool
 	j      journal // used under the lock
 }
 
-// Open opens the store in dir, creating the folder if needed, and recovers
-// it: see the package documentation.
+// Open opens the store in dir, creating the folder (0700) if needed, and
+// recovers it: see the package documentation. An existing folder keeps
+// its mode.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s := &Store{
 		dir:             dir,
 		checkpointBytes: opts.CheckpointBytes,
+		fsys:            opts.FS,
 		lock:            newLockFile(filepath.Join(dir, lockName)),
+		warnFn:          opts.Warn,
+		onLockWait:      opts.OnLockWait,
+		lockTimeout:     opts.LockTimeout,
+		sem:             make(chan struct{}, 1),
 		j: journal{
-			file:   handle{path: filepath.Join(dir, journalName), flag: os.O_RDWR},
-			marker: handle{path: filepath.Join(dir, markerName), flag: os.O_RDWR | os.O_CREATE},
+			file:   handle{name: journalName, flag: os.O_RDWR},
+			marker: handle{name: markerName, flag: os.O_RDWR | os.O_CREATE},
 			boot:   readBootID(),
 		},
 	}
 	if s.checkpointBytes <= 0 {
 		s.checkpointBytes = defaultCheckpointBytes
 	}
+	if s.lockTimeout <= 0 {
+		s.lockTimeout = defaultLockTimeout
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
-	// A folder that already existed (a git checkout makes it 0755) is
-	// narrowed too: file names in it are user names.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+	if s.fsys == nil {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+		}
+		s.root, s.fsys = root, RootFS(root)
 	}
 	if err := s.locked(ctx, s.recover); err != nil {
 		s.j.close()
 		s.lock.close()
+		if s.root != nil {
+			s.root.Close()
+		}
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
 	return s, nil
@@ -233,48 +286,96 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 
 // recover is Open's work under the lock.
 func (s *Store) recover() error {
-	err := os.Remove(filepath.Join(s.dir, journalTemp))
+	err := s.fsys.Remove(journalTemp)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	j := &s.j
 	defer j.release()
-	err = j.open()
+	err = j.open(s)
 	if errors.Is(err, fs.ErrNotExist) && j.file.f == nil {
 		// A random first generation keeps a marker left by a deleted
 		// journal from matching the new one.
 		if err = s.resetJournal(rand.Uint64()); err == nil {
-			err = j.open()
+			err = j.open(s)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	if off, ok := j.applied(); ok && j.boot != (bootID{}) {
+	if off, ok := j.applied(); ok && j.boot != (bootID{}) && j.version >= 2 {
 		// Same boot: what the marker counts as applied is in the page cache.
 		return s.catchUp(j, off, true)
 	}
+	// After a reboot, or a journal of an earlier version: replay it all,
+	// and checkpoint, which also converts an old journal.
 	if err := s.catchUp(j, journalHeaderLen, false); err != nil {
 		return err
 	}
-	if j.size == journalHeaderLen {
-		return nil
-	}
-	return s.checkpoint(j)
+	s.tryCheckpoint(j)
+	return nil
 }
 
-// Close makes later transactions fail and closes the files the Store keeps
-// open between transactions. It waits for a running transaction to end; the
-// lock is not held between transactions.
+// tryCheckpoint checkpoints if the journal holds records (or is of an
+// earlier version) and all of them are applied. A failure fails no
+// transaction: it is reported through Warn and tried again later.
+func (s *Store) tryCheckpoint(j *journal) {
+	if len(j.pending) > 0 || j.size == journalHeaderLen && j.version >= 2 {
+		return
+	}
+	if err := s.checkpoint(j); err != nil {
+		s.warn(fmt.Errorf("%w (tried again later)", err))
+	}
+}
+
+// Close checkpoints if the journal holds records, so that a store whose
+// every copy was closed has nothing to replay (see "Hand repairs"), makes
+// later transactions fail and closes the files the Store keeps open
+// between transactions. It waits for a running transaction to end; the
+// lock is not held between transactions. A checkpoint that fails is
+// reported through Warn; the store is closed all the same.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	err := s.locked(context.Background(), func() error {
+		j := &s.j
+		if err := j.open(s); err != nil {
+			return err
+		}
+		off, ok := j.applied()
+		if !ok {
+			off = journalHeaderLen
+		}
+		if err := s.catchUp(j, off, ok); err != nil {
+			return err
+		}
+		s.tryCheckpoint(j)
+		return nil
+	})
+	if errors.Is(err, errClosed) {
+		return nil
+	}
+	if err != nil {
+		s.warn(fmt.Errorf("close: %w", err))
+	}
+	s.sem <- struct{}{}
+	defer func() { <-s.sem }()
 	if !s.closed {
 		s.closed = true
 		s.j.close()
 		s.lock.close()
+		if s.root != nil {
+			s.root.Close()
+		}
 	}
 	return nil
+}
+
+var errClosed = errors.New("store is closed")
+
+// warn reports an error that fails no transaction.
+func (s *Store) warn(err error) {
+	if s.warnFn != nil {
+		s.warnFn(fmt.Errorf("docstore %s: %w", s.dir, err))
+	}
 }
 
 // Dir returns the store's folder as given to Open.
@@ -292,11 +393,13 @@ func (s *Store) Fsyncs() int64 { return s.fsyncs.Load() }
 
 // Update runs fn in a read-write transaction. If fn returns an error,
 // nothing is written and Update returns that error unchanged. Otherwise the
-// writes are committed together: when Update returns nil they are durable.
-// An error after the journal fsync says that the transaction is committed
-// but could not be applied or checkpointed; the next transaction retries.
-// fn must not start another transaction in the same folder: it would wait
-// for itself.
+// writes are committed together: Update returns nil once they are durable
+// in the journal (the commit point), whatever happens after; an error
+// means that nothing was written. Errors after the commit point (applying
+// the writes to the files, a checkpoint) go to Options.Warn, and the store
+// finishes that work later; meanwhile every transaction sees the
+// committed writes. fn must not start another transaction in the same
+// folder: it would wait for itself.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.run(ctx, true, fn, s.commit)
 }
@@ -314,7 +417,7 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 	err := s.locked(ctx, func() error {
 		j := &s.j
 		defer j.release()
-		if err := j.open(); err != nil {
+		if err := j.open(s); err != nil {
 			return err
 		}
 		off, ok := j.applied()
@@ -324,11 +427,12 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		if err := s.catchUp(j, off, ok); err != nil {
 			return err
 		}
-		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}}
+		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}}
 		defer func() { tx.done = true }()
 		if fnErr = fn(tx); fnErr != nil || len(tx.ops) == 0 {
 			return nil
 		}
+		tx.setBefore()
 		return commit(j, tx.ops)
 	})
 	if fnErr != nil {
@@ -340,38 +444,58 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 	return nil
 }
 
-// commit makes ops durable in the journal, then applies them.
+// commit makes ops durable in the journal, then applies them. Once the
+// journal's fsync returned (the commit point) it returns nil: an apply or
+// checkpoint that fails is reported through Warn and finished later.
 func (s *Store) commit(j *journal, ops []*op) error {
+	start := j.size
 	if err := s.appendRecord(j, ops); err != nil {
 		return err
 	}
-	if err := s.apply(ops); err != nil {
-		return fmt.Errorf("transaction committed but not applied (the next transaction applies it): %w", err)
-	}
-	if err := j.setApplied(j.size); err != nil {
-		return fmt.Errorf("transaction committed and applied: %w", err)
-	}
-	if j.size <= s.checkpointBytes {
+	if len(j.pending) > 0 {
+		// Earlier records are still pending, and records apply in order.
+		j.pending = append(j.pending, record{off: start, end: j.size, ops: ops})
 		return nil
 	}
-	if err := s.checkpoint(j); err != nil {
-		return fmt.Errorf("transaction committed and applied: %w", err)
+	if err := s.apply(ops); err != nil {
+		j.pending = append(j.pending, record{off: start, end: j.size, ops: ops})
+		s.warn(fmt.Errorf("a committed transaction is not applied to the files yet; reads see it, and the next transaction tries again: %w", err))
+		return nil
+	}
+	if err := j.setApplied(j.size); err != nil {
+		s.warn(fmt.Errorf("marker %s: %w", s.Path(markerName), err))
+	}
+	if j.size > s.checkpointBytes {
+		s.tryCheckpoint(j)
 	}
 	return nil
 }
 
-// locked runs fn holding the Store's mutex and the file lock.
+// locked runs fn holding the Store's semaphore and the file lock. A wait
+// for either ends with ctx or after the lock timeout.
 func (s *Store) locked(ctx context.Context, fn func() error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("store is closed")
+	w := &lockWait{ctx: ctx, start: time.Now(), notify: s.onLockWait, timeout: s.lockTimeout, path: s.lock.path}
+	if err := w.acquire(s.sem); err != nil {
+		return err
 	}
-	if err := s.lock.lock(); err != nil {
-		return fmt.Errorf("lock %s: %w", s.lock.path, err)
+	defer func() { <-s.sem }()
+	if s.closed {
+		return errClosed
+	}
+	for delay := 100 * time.Microsecond; ; delay = min(2*delay, 20*time.Millisecond) {
+		ok, err := s.lock.tryLock()
+		if err != nil {
+			return fmt.Errorf("lock %s: %w", s.lock.path, err)
+		}
+		if ok {
+			break
+		}
+		if err := w.pause(delay); err != nil {
+			return err
+		}
 	}
 	defer func() {
 		if uerr := s.lock.unlock(); uerr != nil && err == nil {
@@ -381,8 +505,80 @@ func (s *Store) locked(ctx context.Context, fn func() error) (err error) {
 	return fn()
 }
 
+// lockWait is one wait for the lock: it tells OnLockWait once after
+// lockNotice, and ends with its context or after its timeout.
+type lockWait struct {
+	ctx      context.Context
+	start    time.Time
+	notify   func()
+	notified bool
+	timeout  time.Duration
+	path     string
+}
+
+// next returns how long until the wait must act (notify or time out), or
+// an error if it must end now.
+func (w *lockWait) next() (time.Duration, error) {
+	waited := time.Since(w.start)
+	if waited >= w.timeout {
+		return 0, fmt.Errorf("%w %s after %v: another copy of the program holds it", ErrLockTimeout, w.path, w.timeout)
+	}
+	if !w.notified && waited >= lockNotice {
+		w.notified = true
+		if w.notify != nil {
+			w.notify()
+		}
+	}
+	d := w.timeout - waited
+	if !w.notified {
+		d = min(d, lockNotice-waited)
+	}
+	return d, nil
+}
+
+// acquire takes sem.
+func (w *lockWait) acquire(sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	default:
+	}
+	for {
+		d, err := w.next()
+		if err != nil {
+			return err
+		}
+		t := time.NewTimer(d)
+		select {
+		case sem <- struct{}{}:
+			t.Stop()
+			return nil
+		case <-w.ctx.Done():
+			t.Stop()
+			return w.ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// pause waits for up to d before the next try for the file lock.
+func (w *lockWait) pause(d time.Duration) error {
+	left, err := w.next()
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(min(d, left))
+	defer t.Stop()
+	select {
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // sync fsyncs f and counts it.
-func (s *Store) sync(f *os.File) error {
+func (s *Store) sync(f File) error {
 	s.fsyncs.Add(1)
 	return f.Sync()
 }

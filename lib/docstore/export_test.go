@@ -25,3 +25,16 @@ func SetBootIdentity(id string) (restore func()) {
 	readBootID = func() bootID { return digestBoot(id) }
 	return func() { readBootID = saved }
 }
+
+// Abandon drops s like a killed process: its files are closed, nothing is
+// checkpointed, and it cannot be used again.
+func Abandon(s *Store) {
+	s.sem <- struct{}{}
+	defer func() { <-s.sem }()
+	s.closed = true
+	s.j.close()
+	s.lock.close()
+	if s.root != nil {
+		s.root.Close()
+	}
+}
