@@ -1,6 +1,9 @@
 package docstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Names and sizes the tests need to find and damage the journal.
 const (
@@ -37,4 +40,12 @@ func Abandon(s *Store) {
 	if s.root != nil {
 		s.root.Close()
 	}
+}
+
+// SetLockNotice makes a wait for the lock call Options.OnLockWait after d
+// instead of a second, and returns a function that undoes it.
+func SetLockNotice(d time.Duration) (restore func()) {
+	saved := lockNotice
+	lockNotice = d
+	return func() { lockNotice = saved }
 }
