@@ -206,11 +206,10 @@ func faultSetup(t *testing.T) string {
 // applied exactly once when the fault clears.
 func TestFaultMatrix(t *testing.T) {
 	// A clean run names the calls, and the commit point: the journal's fsync.
-	ffs := newFaultFS(t, t.TempDir())
 	var calls []string
 	{
 		dir := faultSetup(t)
-		ffs = newFaultFS(t, dir)
+		ffs := newFaultFS(t, dir)
 		s := open(t, dir, docstore.Options{FS: ffs, CheckpointBytes: 1})
 		ffs.reset(-1, false)
 		if err := faultyUpdate(s); err != nil {
