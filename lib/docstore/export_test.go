@@ -2,6 +2,7 @@ package docstore
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -48,4 +49,20 @@ func SetLockNotice(d time.Duration) (restore func()) {
 	saved := lockNotice
 	lockNotice = d
 	return func() { lockNotice = saved }
+}
+
+// RestampMarker rewrites the marker file p as if it had been written
+// during the running boot (as the Stores opened from now on see it),
+// keeping its generation and offset.
+func RestampMarker(p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fields, ok := unseal(b, markerMagic, 4)
+	if !ok {
+		return os.ErrInvalid
+	}
+	boot := readBootID()
+	return os.WriteFile(p, seal(markerMagic, fields[0], fields[1], boot[0], boot[1]), 0o600)
 }

@@ -27,7 +27,7 @@ func newLockFile(path string) *lockFile { return &lockFile{path: path} }
 // opens the path again and reports the lock as not taken.
 func (l *lockFile) tryLock() (bool, error) {
 	if l.f == nil {
-		f, err := openFile(l.path, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := openFile(l.path, os.O_RDWR|os.O_CREATE|noFollow|nonBlock, 0o600)
 		if err != nil {
 			return false, err
 		}
