@@ -174,7 +174,10 @@
 //
 // Close checkpoints when the journal holds records, so once every copy
 // was closed (stopped cleanly) the journal is empty and nothing is ever
-// replayed over an edit, in this boot or after a reboot.
+// replayed over an edit, in this boot or after a reboot. (Close waits at
+// most two seconds for the lock; if another copy holds it longer, Close
+// skips its checkpoint and says so through Warn, and the last copy to
+// close does it.)
 //
 // When a transaction or Open of the same boot finds records after a
 // trusted marker (a copy was killed between its fsync and the end of its

@@ -26,6 +26,10 @@ const (
 	defaultLockTimeout     = 30 * time.Second
 )
 
+// closeLockWait bounds Close's wait for the lock to checkpoint; tests
+// shorten it.
+var closeLockWait = 2 * time.Second
+
 // lockNotice is how long a wait for the lock lasts before
 // Options.OnLockWait is called; tests shorten it.
 var lockNotice = time.Second
@@ -176,10 +180,15 @@ func (s *Store) tryCheckpoint(j *journal) {
 // every copy was closed has nothing to replay (see "Hand repairs"), makes
 // later transactions fail and closes the files the Store keeps open
 // between transactions. It waits for a running transaction to end; the
-// lock is not held between transactions. A checkpoint that fails is
-// reported through Warn; the store is closed all the same.
+// lock is not held between transactions. If the lock cannot be had within
+// two seconds (another copy holds it), or the checkpoint fails, that is
+// reported through Warn and the store is closed all the same.
 func (s *Store) Close() error {
-	err := s.locked(context.Background(), func() error {
+	// A copy that holds the lock, stopped or hung, must not hold up the
+	// end of this one: the last copy to close checkpoints.
+	ctx, cancel := context.WithTimeout(context.Background(), closeLockWait)
+	defer cancel()
+	err := s.locked(ctx, func() error {
 		j := &s.j
 		if err := j.open(s); err != nil {
 			return err

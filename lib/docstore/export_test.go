@@ -66,3 +66,11 @@ func RestampMarker(p string) error {
 	boot := readBootID()
 	return os.WriteFile(p, seal(markerMagic, fields[0], fields[1], boot[0], boot[1]), 0o600)
 }
+
+// SetCloseLockWait bounds Close's wait for the lock by d instead of two
+// seconds, and returns a function that undoes it.
+func SetCloseLockWait(d time.Duration) (restore func()) {
+	saved := closeLockWait
+	closeLockWait = d
+	return func() { closeLockWait = saved }
+}

@@ -109,3 +109,23 @@ func TestOpenLockWaitEndsWithContext(t *testing.T) {
 		t.Errorf("Open = %v, want context.Canceled", err)
 	}
 }
+
+// TestCloseDoesNotWaitForAHungCopy: Close gives up its checkpoint, with a
+// warning, when another copy holds the lock, and closes all the same.
+func TestCloseDoesNotWaitForAHungCopy(t *testing.T) {
+	t.Cleanup(docstore.SetCloseLockWait(10 * time.Millisecond))
+	dir := t.TempDir()
+	var warnings []error
+	s := open(t, dir, docstore.Options{Warn: func(err error) { warnings = append(warnings, err) }})
+	put(t, s, "a", "1")
+	holdLock(t, open(t, dir, docstore.Options{}))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !errors.Is(warnings[0], context.DeadlineExceeded) {
+		t.Errorf("warnings = %v, want one for the lock", warnings)
+	}
+	if err := s.View(context.Background(), func(*docstore.Tx) error { return nil }); err == nil {
+		t.Error("the closed store still works")
+	}
+}
