@@ -365,7 +365,7 @@ func (s *Store) appendRecord(j *journal, ops []*op) error {
 // did), an append's checksum of the bytes before its offset.
 func (s *Store) setBefore(ops []*op) error {
 	for _, o := range ops {
-		if o.before != nil {
+		if o.hasBefore {
 			continue
 		}
 		var data []byte
@@ -400,7 +400,7 @@ func (o *op) setBefore(data []byte, exists bool) {
 		o.beforeLen = uint64(len(data))
 		o.beforeSum = crc32.Checksum(data, castagnoli)
 	}
-	o.before = &struct{}{}
+	o.hasBefore = true
 }
 
 // checkpoint makes every file and folder written through the journal
@@ -612,7 +612,7 @@ func decodeOps(p []byte, version int) ([]*op, error) {
 		p = p[8:]
 		if version >= 2 {
 			o.beforeLen, o.beforeSum = binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint32(p[8:12])
-			o.before = &struct{}{}
+			o.hasBefore = true
 			p = p[12:]
 		}
 		dataLen := binary.BigEndian.Uint32(p[:4])

@@ -61,11 +61,11 @@ type op struct {
 
 	// The state the file is expected in before the write (journal version
 	// 2): a put's old length (or missing) and CRC-32C of its old content;
-	// an append's CRC-32C of the beforeLen bytes before off. before is
-	// non-nil once they are set.
+	// an append's CRC-32C of the beforeLen bytes before off. hasBefore
+	// says they are set.
 	beforeLen uint64
 	beforeSum uint32
-	before    *struct{}
+	hasBefore bool
 }
 
 // Get returns the content of a file as this transaction sees it. A missing
@@ -276,7 +276,7 @@ func (tx *Tx) remember(name string, data []byte, err error) {
 func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
 		sn, ok := tx.seen[o.name]
-		if !ok || o.before != nil {
+		if !ok || o.hasBefore {
 			continue
 		}
 		switch {
@@ -289,7 +289,7 @@ func (tx *Tx) setBefore() {
 		default:
 			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoli)
 		}
-		o.before = &struct{}{}
+		o.hasBefore = true
 	}
 }
 
