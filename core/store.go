@@ -2,9 +2,16 @@ package core
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"atmshop/lib/docstore"
 )
+
+// ErrBusy is wrapped by the error of a transaction that waited too long
+// for the store's lock: another copy of the program holds it, stopped or
+// hung.
+var ErrBusy = errors.New("another copy of atmshop is using the data")
 
 // Store is what core needs from storage: all-or-nothing transactions over
 // named documents. *docstore.Store provides it through DocStore; tests can
@@ -35,11 +42,20 @@ func DocStore(s *docstore.Store) Store { return docStore{s} }
 type docStore struct{ s *docstore.Store }
 
 func (d docStore) Update(ctx context.Context, fn func(Tx) error) error {
-	return d.s.Update(ctx, func(tx *docstore.Tx) error { return fn(tx) })
+	return storeError(d.s.Update(ctx, func(tx *docstore.Tx) error { return fn(tx) }))
 }
 
 func (d docStore) View(ctx context.Context, fn func(Tx) error) error {
-	return d.s.View(ctx, func(tx *docstore.Tx) error { return fn(tx) })
+	return storeError(d.s.View(ctx, func(tx *docstore.Tx) error { return fn(tx) }))
+}
+
+// storeError turns the store's own errors that core acts on into core's
+// sentinels, so that core never tests for docstore's errors.
+func storeError(err error) error {
+	if errors.Is(err, docstore.ErrLockTimeout) {
+		return fmt.Errorf("%w (%v)", ErrBusy, err)
+	}
+	return err
 }
 
 func (d docStore) Path(name string) string { return d.s.Path(name) }

@@ -441,9 +441,11 @@ func TestCheckpoint(t *testing.T) {
 	want["log/all"] = string(log)
 	s.Close()
 
-	// Open in the same boot trusts the marker and leaves the journal; after
-	// a reboot it replays it and checkpoints, leaving only the header.
+	// Close checkpointed: nothing is left to replay.
 	size := fileSize(t, journal)
+	if size != docstore.JournalHeaderLen {
+		t.Errorf("journal after Close has %d bytes, want %d", size, docstore.JournalHeaderLen)
+	}
 	for _, rebooted := range []bool{false, true} {
 		if rebooted {
 			t.Cleanup(docstore.SetBootIdentity("another boot"))
@@ -507,7 +509,9 @@ func TestCheckpointSkipsRemovedFile(t *testing.T) {
 	}
 }
 
-func TestOpenNarrowsAnExistingFolder(t *testing.T) {
+// An existing folder keeps its mode (a shared one may carry a sticky bit);
+// warning about a folder others can read is the program's business.
+func TestOpenLeavesAnExistingFolderAlone(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix permissions on Windows")
 	}
@@ -524,8 +528,26 @@ func TestOpenNarrowsAnExistingFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := info.Mode().Perm(); got != 0o700 {
-		t.Errorf("folder mode %v, want 0700", got)
+	if got := info.Mode().Perm(); got != 0o755 {
+		t.Errorf("folder mode %v, want 0755", got)
+	}
+}
+
+func TestOpenCreatesFolders0700(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions on Windows")
+	}
+	dir := filepath.Join(t.TempDir(), "db")
+	s := open(t, dir, docstore.Options{})
+	put(t, s, "ledger/alex/2026-11.jsonl", "x")
+	for _, d := range []string{dir, filepath.Join(dir, "ledger"), filepath.Join(dir, "ledger", "alex")} {
+		info, err := os.Stat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got&0o077 != 0 {
+			t.Errorf("%s: mode %v, want 0700 (less the umask)", d, got)
+		}
 	}
 }
 

@@ -1,6 +1,10 @@
 package docstore
 
-import "context"
+import (
+	"context"
+	"os"
+	"time"
+)
 
 // Names and sizes the tests need to find and damage the journal.
 const (
@@ -24,4 +28,49 @@ func SetBootIdentity(id string) (restore func()) {
 	saved := readBootID
 	readBootID = func() bootID { return digestBoot(id) }
 	return func() { readBootID = saved }
+}
+
+// Abandon drops s like a killed process: its files are closed, nothing is
+// checkpointed, and it cannot be used again.
+func Abandon(s *Store) {
+	s.sem <- struct{}{}
+	defer func() { <-s.sem }()
+	s.closed = true
+	s.j.close()
+	s.lock.close()
+	if s.root != nil {
+		s.root.Close()
+	}
+}
+
+// SetLockNotice makes a wait for the lock call Options.OnLockWait after d
+// instead of a second, and returns a function that undoes it.
+func SetLockNotice(d time.Duration) (restore func()) {
+	saved := lockNotice
+	lockNotice = d
+	return func() { lockNotice = saved }
+}
+
+// RestampMarker rewrites the marker file p as if it had been written
+// during the running boot (as the Stores opened from now on see it),
+// keeping its generation and offset.
+func RestampMarker(p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fields, ok := unseal(b, markerMagic, 4)
+	if !ok {
+		return os.ErrInvalid
+	}
+	boot := readBootID()
+	return os.WriteFile(p, seal(markerMagic, fields[0], fields[1], boot[0], boot[1]), 0o600)
+}
+
+// SetCloseLockWait bounds Close's wait for the lock by d instead of two
+// seconds, and returns a function that undoes it.
+func SetCloseLockWait(d time.Duration) (restore func()) {
+	saved := closeLockWait
+	closeLockWait = d
+	return func() { closeLockWait = saved }
 }

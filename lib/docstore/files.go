@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
+	"path"
 	"runtime"
 )
 
@@ -32,13 +32,12 @@ func (s *Store) apply(ops []*op) error {
 // to the recorded offset if it is longer (the append is being replayed)
 // and writes there. o.size, when known, spares asking the file its size.
 func (s *Store) applyOp(o *op) error {
-	p := s.Path(o.name)
-	flag := os.O_RDWR | os.O_CREATE | noFollow
-	f, err := openFile(p, flag, 0o600)
+	flag := os.O_RDWR | os.O_CREATE
+	f, err := s.openStored(o.name, flag)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A missing folder: create it and try once more.
-		if err = os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
-			f, err = openFile(p, flag, 0o600)
+		if err = s.mkdirAll(path.Dir(o.name)); err == nil {
+			f, err = s.openStored(o.name, flag)
 		}
 	}
 	if err != nil {
@@ -70,14 +69,14 @@ func (s *Store) applyOp(o *op) error {
 	return err
 }
 
-// readFile returns the content of the file p.
-func readFile(p string) ([]byte, error) { return readTail(p, math.MaxInt) }
+// readFile returns the content of the stored file name.
+func (s *Store) readFile(name string) ([]byte, error) { return s.readTail(name, math.MaxInt) }
 
-// readTail returns the last n bytes of the file p, or all of it if it is
-// shorter. Under the lock nothing changes a stored file, so its size read
-// first is its size.
-func readTail(p string, n int) ([]byte, error) {
-	f, err := openFile(p, os.O_RDONLY, 0)
+// readTail returns the last n bytes of the stored file name, or all of it
+// if it is shorter. Under the lock nothing changes a stored file, so its
+// size read first is its size.
+func (s *Store) readTail(name string, n int) ([]byte, error) {
+	f, err := s.openStored(name, os.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +94,14 @@ func readTail(p string, n int) ([]byte, error) {
 	return data[:k], nil
 }
 
-// writeDurably creates or empties the file p, writes data to it and fsyncs
-// it.
-func (s *Store) writeDurably(p string, data []byte) error {
-	f, err := openFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// writeDurably creates or empties the file name, writes data to it and
+// fsyncs it.
+func (s *Store) writeDurably(name string, data []byte) error {
+	f, err := s.openStored(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	_, err = f.WriteAt(data, 0)
 	if err == nil {
 		err = s.sync(f)
 	}
@@ -112,15 +111,10 @@ func (s *Store) writeDurably(p string, data []byte) error {
 	return err
 }
 
-// syncFile fsyncs the file p. It opens it for writing because Windows
-// flushes only files open for writing.
-func (s *Store) syncFile(p string) error {
-	return s.syncPath(p, os.O_RDWR)
-}
-
-// syncPath opens p with flag, fsyncs it and closes it.
-func (s *Store) syncPath(p string, flag int) error {
-	f, err := openFile(p, flag, 0)
+// syncFile fsyncs the stored file name. It opens it for writing because
+// Windows flushes only files open for writing.
+func (s *Store) syncFile(name string) error {
+	f, err := s.openStored(name, os.O_RDWR)
 	if err != nil {
 		return err
 	}
@@ -136,23 +130,23 @@ func (s *Store) syncPath(p string, flag int) error {
 // checkpoint renames a new journal over the old one), so each transaction
 // calls refresh under the lock before using it.
 type handle struct {
-	path string
-	flag int // for os.OpenFile
-	f    *os.File
-	id   fs.FileInfo // of f, to compare with what path names now
+	name string // in the store's FS
+	flag int    // for OpenFile
+	f    File
+	id   fs.FileInfo // of f, to compare with what name names now
 }
 
-// refresh makes h.f the file that h.path names now, opening it if needed,
+// refresh makes h.f the file that h.name names now, opening it if needed,
 // and returns that file's information (its size is current) and whether
 // it was opened now.
-func (h *handle) refresh() (fi fs.FileInfo, opened bool, err error) {
+func (h *handle) refresh(s *Store) (fi fs.FileInfo, opened bool, err error) {
 	if h.f != nil && openFilesPinned {
 		// The file cannot have been removed or replaced while open.
 		fi, err := h.f.Stat()
 		return fi, false, err
 	}
 	if h.f != nil {
-		fi, err := os.Stat(h.path)
+		fi, err := s.fsys.Lstat(h.name)
 		if err == nil && os.SameFile(fi, h.id) {
 			return fi, false, nil
 		}
@@ -161,7 +155,7 @@ func (h *handle) refresh() (fi fs.FileInfo, opened bool, err error) {
 		}
 		h.close()
 	}
-	f, err := openFile(h.path, h.flag, 0o600)
+	f, err := s.openStored(h.name, h.flag)
 	if err != nil {
 		return nil, false, err
 	}

@@ -9,21 +9,33 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"path"
-	"path/filepath"
 )
 
 // The on-disk layout is described in the package documentation.
 const (
-	journalMagic = "dsj1"
-	recordMagic  = "dsr1"
+	journalMagic = "dsj2"
+	recordMagic  = "dsr2"
 	markerMagic  = "dsa2"
+
+	// The journal of earlier versions: records without before-states,
+	// checksums not seeded with the generation. Open replays it and
+	// converts it by a checkpoint.
+	journalMagicV1 = "dsj1"
+	recordMagicV1  = "dsr1"
 
 	journalHeaderLen = 16
 	recordHeaderLen  = 12
 	markerLen        = 40
-	opHeaderLen      = 15 // kind, name length, offset, data length
+	opHeaderLenV1    = 15 // kind, name length, offset, data length
+	opHeaderLen      = 27 // kind, name length, offset, before length, before sum, data length
+
+	// missing is the before length of a put whose file did not exist.
+	missing = math.MaxUint64
+
+	// appendCheckLen is how many bytes before an append's offset its
+	// before-state sums.
+	appendCheckLen = 32
 
 	// maxRecordLen bounds a transaction: a record is read whole into memory.
 	maxRecordLen = 1 << 30
@@ -35,47 +47,63 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // transactions; it is used only under the lock, where open brings it up to
 // date first.
 type journal struct {
-	file   handle // .journal
-	marker handle // .applied
-	boot   bootID // of the running system, recorded in the marker
-	gen    uint64 // of file.f
-	size   int64  // of the journal; after catchUp, every record before it is valid and applied
+	file    handle // .journal
+	marker  handle // .applied
+	boot    bootID // of the running system, recorded in the marker
+	gen     uint64 // of file.f
+	version int    // of file.f: 1 (dsj1) or 2
+	size    int64  // of the journal; after catchUp, every record before it is valid
+
+	// pending holds the records after the marker that could not be
+	// applied yet, in journal order: committed, so every read sees them
+	// over the files. catchUp sets it at the start of each transaction.
+	pending []record
+}
+
+// record is one journal record: its offset, the offset after it and its
+// operations.
+type record struct {
+	off, end int64
+	ops      []*op
 }
 
 // open makes the journal and the marker current at the start of a
 // transaction: another process may have checkpointed since, replacing the
 // journal file. It reads the journal's size afresh.
-func (j *journal) open() error {
-	fi, opened, err := j.file.refresh()
+func (j *journal) open(s *Store) error {
+	fi, opened, err := j.file.refresh(s)
 	if err != nil {
 		return err
 	}
 	if opened {
-		if j.gen, err = j.readHeader(); err != nil {
+		if j.gen, j.version, err = j.readHeader(s); err != nil {
 			// Read it again next time, whatever went wrong.
 			j.file.close()
 			return err
 		}
 	}
 	j.size = fi.Size()
-	_, _, err = j.marker.refresh()
+	_, _, err = j.marker.refresh(s)
 	return err
 }
 
-// readHeader returns the generation in the journal file's header.
-func (j *journal) readHeader() (uint64, error) {
+// readHeader returns the generation and version in the journal file's
+// header.
+func (j *journal) readHeader(s *Store) (uint64, int, error) {
 	head := make([]byte, journalHeaderLen)
 	n, err := j.file.f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
+		return 0, 0, err
 	}
 	// The header is only ever written by an fsynced rename, so no crash can
 	// tear it.
-	fields, ok := unseal(head[:n], journalMagic, 1)
-	if !ok {
-		return 0, fmt.Errorf("journal %s is corrupt: bad header", j.file.path)
+	if fields, ok := unseal(head[:n], journalMagic, 1); ok {
+		return fields[0], 2, nil
 	}
-	return fields[0], nil
+	if fields, ok := unseal(head[:n], journalMagicV1, 1); ok {
+		return fields[0], 1, nil
+	}
+	return 0, 0, fmt.Errorf("journal %s is corrupt: bad header", s.Path(j.file.name))
 }
 
 // release ends a transaction's use of the journal. On Windows it closes
@@ -115,20 +143,40 @@ func (j *journal) setApplied(off int64) error {
 	return err
 }
 
+// touches reports whether a pending record writes name.
+func (j *journal) touches(name string) bool {
+	for _, r := range j.pending {
+		for _, o := range r.ops {
+			if o.name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // catchUp applies the records from offset from to the end of the journal,
-// truncates a torn tail and moves the marker to the end. markerOK says that
-// the marker already holds from, so that with nothing to apply there is
-// nothing to write.
+// truncates a torn tail and moves the marker past what it applied.
+// markerOK says that the marker holds from and was written in this boot,
+// so that with nothing to apply there is nothing to write, and that the
+// files are in the state the records expect before them (see "Hand
+// repairs" in the package documentation).
+//
+// A record that cannot be applied (a full disk, an I/O error) is
+// committed all the same: it and the records after it stay pending, every
+// read sees them, and the next transaction tries again. Only damage to
+// the journal, a hand edit or a failure to cut a torn tail fails.
 func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
+	j.pending = nil
 	if from == j.size && markerOK {
 		return nil
 	}
-	recs, end, err := j.read(from)
+	recs, end, err := j.read(s, from)
 	if err != nil {
 		return err
 	}
-	for _, ops := range recs {
-		if err := s.apply(ops); err != nil {
+	if markerOK && j.version >= 2 {
+		if err := s.checkBefore(recs); err != nil {
 			return err
 		}
 	}
@@ -139,13 +187,160 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 		}
 		j.size = end
 	}
-	return j.setApplied(end)
+	applied := end
+	for i, r := range recs {
+		if err := s.apply(r.ops); err != nil {
+			j.pending = recs[i:]
+			applied = r.off
+			s.warn(fmt.Errorf("%d committed transaction(s) not applied to the files yet; reads see them, and the next transaction tries again: %w", len(j.pending), err))
+			break
+		}
+	}
+	if applied == from && markerOK {
+		return nil
+	}
+	if err := j.setApplied(applied); err != nil {
+		// The records are applied; a stale marker costs a replay.
+		s.warn(fmt.Errorf("marker %s: %w", s.Path(markerName), err))
+	}
+	return nil
+}
+
+// checkBefore makes sure that every file the records write is in a state
+// they can lead from: the one the first of them expects before it, or the
+// one any of them leaves. Anything else was changed outside the store
+// (by hand) and must not be overwritten.
+func (s *Store) checkBefore(recs []record) error {
+	type write struct {
+		o   *op
+		rec int64
+	}
+	byName := map[string][]write{}
+	var names []string
+	for _, r := range recs {
+		for _, o := range r.ops {
+			if byName[o.name] == nil {
+				names = append(names, o.name)
+			}
+			byName[o.name] = append(byName[o.name], write{o, r.off})
+		}
+	}
+	for _, name := range names {
+		data, err := s.readFile(name)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		ws := byName[name]
+		ok := ws[0].o.isBefore(data, exists)
+		for _, w := range ws {
+			ok = ok || w.o.isAfter(data, exists)
+		}
+		if !ok {
+			return fmt.Errorf("%s was changed outside the store since the journal record at offset %d of %s was written: restore it, or remove %s after checking every file it names",
+				s.Path(name), ws[0].rec, s.Path(journalName), s.Path(journalName))
+		}
+	}
+	return nil
+}
+
+// isBefore reports whether a file (its content, and whether it exists)
+// is in the state that o recorded before it.
+func (o *op) isBefore(data []byte, exists bool) bool {
+	if o.put {
+		if o.beforeLen == missing {
+			return !exists
+		}
+		return exists && uint64(len(data)) == o.beforeLen && crc32.Checksum(data, castagnoli) == o.beforeSum
+	}
+	return int64(len(data)) == o.off && o.prefixIntact(data)
+}
+
+// prefixIntact reports whether the bytes before an append's offset are
+// the ones it recorded.
+func (o *op) prefixIntact(data []byte) bool {
+	if int64(len(data)) < o.off {
+		return false
+	}
+	return crc32.Checksum(lastBytes(data[:o.off], int(o.beforeLen)), castagnoli) == o.beforeSum
+}
+
+// tearUnit is the granularity at which a killed process can leave a write
+// torn: Linux stops a write for a fatal signal only between pages, and
+// every page size is a multiple of 4 KiB.
+const tearUnit = 4096
+
+// isAfter reports whether a file is in the state o leaves, or on the way
+// there as a process killed during its apply leaves it: a put written but
+// not yet cut to its length, or torn at a page boundary; an append cut to
+// its offset and written in part.
+func (o *op) isAfter(data []byte, exists bool) bool {
+	if !exists {
+		return false
+	}
+	if !o.put {
+		n := int64(len(data)) - o.off
+		return n >= 0 && n <= int64(len(o.data)) && bytes.Equal(data[o.off:], o.data[:n]) && o.prefixIntact(data)
+	}
+	if bytes.Equal(data, o.data) {
+		return true
+	}
+	old := int64(-1)
+	if o.beforeLen != missing {
+		old = int64(o.beforeLen)
+	}
+	if int64(len(data)) == old && bytes.HasPrefix(data, o.data) {
+		return true // written, not yet cut
+	}
+	for k := int64(tearUnit); k < int64(len(o.data)); k += tearUnit {
+		if int64(len(data)) == max(k, old) && bytes.Equal(data[:k], o.data[:k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// over returns a file's content (or err reading it) with o written over
+// it, as apply would leave it.
+func (o *op) over(data []byte, err error) ([]byte, error) {
+	if o.put {
+		return bytes.Clone(o.data), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if int64(len(data)) > o.off {
+		data = data[:o.off]
+	} else {
+		data = append(data, make([]byte, o.off-int64(len(data)))...)
+	}
+	return append(data, o.data...), nil
+}
+
+// stored returns the committed content of name: the file, with the
+// pending records' writes over it. A missing file gives an error that
+// matches fs.ErrNotExist.
+func (s *Store) stored(name string) ([]byte, error) {
+	data, err := s.readFile(name)
+	for _, r := range s.j.pending {
+		for _, o := range r.ops {
+			if o.name == name {
+				data, err = o.over(data, err)
+			}
+		}
+	}
+	return data, err
 }
 
 // appendRecord writes ops to the journal as one record and fsyncs it: from
 // then on the transaction is committed.
 func (s *Store) appendRecord(j *journal, ops []*op) error {
-	rec, err := encodeRecord(ops)
+	if j.version >= 2 {
+		if err := s.setBefore(ops); err != nil {
+			return err
+		}
+	}
+	rec, err := encodeRecord(ops, j.version, j.gen)
 	if err != nil {
 		return err
 	}
@@ -165,18 +360,61 @@ func (s *Store) appendRecord(j *journal, ops []*op) error {
 	return nil
 }
 
+// setBefore records in each op the state of its file before it: a put's
+// old length and checksum (taken from what the transaction read, if it
+// did), an append's checksum of the bytes before its offset.
+func (s *Store) setBefore(ops []*op) error {
+	for _, o := range ops {
+		if o.hasBefore {
+			continue
+		}
+		var data []byte
+		var err error
+		switch {
+		case s.j.touches(o.name):
+			data, err = s.stored(o.name)
+		case o.put:
+			data, err = s.readFile(o.name)
+		case o.off == 0:
+		default:
+			data, err = s.readTail(o.name, appendCheckLen)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		o.setBefore(data, err == nil)
+	}
+	return nil
+}
+
+// setBefore sets o's before-state from the content of its file.
+func (o *op) setBefore(data []byte, exists bool) {
+	switch {
+	case o.put && !exists:
+		o.beforeLen = missing
+	case o.put:
+		o.beforeLen = uint64(len(data))
+		o.beforeSum = crc32.Checksum(data, castagnoli)
+	default:
+		data = lastBytes(data[:min(int64(len(data)), o.off)], appendCheckLen)
+		o.beforeLen = uint64(len(data))
+		o.beforeSum = crc32.Checksum(data, castagnoli)
+	}
+	o.hasBefore = true
+}
+
 // checkpoint makes every file and folder written through the journal
 // durable, then replaces the journal with an empty one of the next
 // generation. The journal must be fully applied.
 func (s *Store) checkpoint(j *journal) error {
-	recs, _, err := j.read(journalHeaderLen)
+	recs, _, err := j.read(s, journalHeaderLen)
 	if err != nil {
 		return err
 	}
 	files := map[string]bool{}
 	dirs := map[string]bool{".": true}
-	for _, ops := range recs {
-		for _, o := range ops {
+	for _, r := range recs {
+		for _, o := range r.ops {
 			files[o.name] = true
 			for d := path.Dir(o.name); d != "."; d = path.Dir(d) {
 				dirs[d] = true
@@ -186,12 +424,12 @@ func (s *Store) checkpoint(j *journal) error {
 	// A file or folder removed by hand since its write has nothing left to
 	// make durable.
 	for name := range files {
-		if err := s.syncFile(s.Path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.syncFile(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 	}
 	for d := range dirs {
-		if err := s.syncDir(s.Path(d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.syncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 	}
@@ -200,7 +438,7 @@ func (s *Store) checkpoint(j *journal) error {
 	if err := s.resetJournal(j.gen + 1); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := j.open(); err != nil {
+	if err := j.open(s); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return j.setApplied(j.size)
@@ -211,52 +449,74 @@ func (s *Store) checkpoint(j *journal) error {
 // name first, which is safe under the lock; Open removes one left by a
 // crash.
 func (s *Store) resetJournal(gen uint64) error {
-	tmp := filepath.Join(s.dir, journalTemp)
-	err := s.writeDurably(tmp, seal(journalMagic, gen))
+	err := s.writeDurably(journalTemp, seal(journalMagic, gen))
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(s.dir, journalName))
+		err = s.fsys.Rename(journalTemp, journalName)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		s.fsys.Remove(journalTemp)
 		return err
 	}
-	return s.syncDir(s.dir)
+	return s.syncDir(".")
 }
 
-// read returns the operations of each record from offset from to the end
-// of the journal, and the offset after the last valid record: less than
-// j.size when the journal ends in a torn record.
-func (j *journal) read(from int64) ([][]*op, int64, error) {
+// read returns the records from offset from to the end of the journal,
+// and the offset after the last valid record: less than j.size when the
+// journal ends in a torn record.
+func (j *journal) read(s *Store, from int64) ([]record, int64, error) {
 	buf := make([]byte, j.size-from)
 	if _, err := j.file.f.ReadAt(buf, from); err != nil {
 		return nil, 0, err
 	}
-	var recs [][]*op
+	var recs []record
 	for p := 0; p < len(buf); {
-		payload, n := parseRecord(buf[p:])
+		payload, n := parseRecord(buf[p:], j.version, j.gen)
 		if n == 0 {
 			// A crash while appending leaves a bad record with nothing
 			// valid after it. Anything else is damage: refuse to guess.
-			if q := findRecord(buf[p+1:]); q >= 0 {
+			if q := findRecord(buf[p+1:], j.version, j.gen); q >= 0 {
 				return nil, 0, fmt.Errorf("journal %s is corrupt: bad record at offset %d, valid record at offset %d",
-					j.file.path, from+int64(p), from+int64(p+1+q))
+					s.Path(journalName), from+int64(p), from+int64(p+1+q))
 			}
 			return recs, from + int64(p), nil
 		}
-		ops, err := decodeOps(payload)
+		ops, err := decodeOps(payload, j.version)
 		if err != nil {
-			return nil, 0, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", j.file.path, from+int64(p), err)
+			return nil, 0, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", s.Path(journalName), from+int64(p), err)
 		}
-		recs = append(recs, ops)
+		recs = append(recs, record{off: from + int64(p), end: from + int64(p+n), ops: ops})
 		p += n
 	}
 	return recs, j.size, nil
 }
 
+// recordSum is the checksum of a record's length field and payload. From
+// version 2 on it is seeded with the journal's generation, so that a
+// stale record of an older generation left in the journal's blocks never
+// passes as one of this journal.
+func recordSum(version int, gen uint64, lengthAndPayload ...[]byte) uint32 {
+	var sum uint32
+	if version >= 2 {
+		sum = crc32.Update(0, castagnoli, binary.BigEndian.AppendUint64(nil, gen))
+	}
+	for _, b := range lengthAndPayload {
+		sum = crc32.Update(sum, castagnoli, b)
+	}
+	return sum
+}
+
+func recordMagicOf(version int) string {
+	if version == 1 {
+		return recordMagicV1
+	}
+	return recordMagic
+}
+
 // parseRecord returns the payload and length of the record at the start of
 // b, or a length of 0 if there is no complete record with a good checksum.
-func parseRecord(b []byte) ([]byte, int) {
-	if len(b) < recordHeaderLen || string(b[:len(recordMagic)]) != recordMagic {
+func parseRecord(b []byte, version int, gen uint64) ([]byte, int) {
+	magic := recordMagicOf(version)
+	if len(b) < recordHeaderLen || string(b[:len(magic)]) != magic {
 		return nil, 0
 	}
 	length := binary.BigEndian.Uint32(b[4:8])
@@ -264,38 +524,42 @@ func parseRecord(b []byte) ([]byte, int) {
 		return nil, 0
 	}
 	end := recordHeaderLen + int(length)
-	sum := crc32.Update(crc32.Checksum(b[4:8], castagnoli), castagnoli, b[recordHeaderLen:end])
-	if sum != binary.BigEndian.Uint32(b[8:12]) {
+	if recordSum(version, gen, b[4:8], b[recordHeaderLen:end]) != binary.BigEndian.Uint32(b[8:12]) {
 		return nil, 0
 	}
 	return b[recordHeaderLen:end], end
 }
 
 // findRecord returns the offset of the first valid record in b, or -1.
-func findRecord(b []byte) int {
+func findRecord(b []byte, version int, gen uint64) int {
+	magic := []byte(recordMagicOf(version))
 	for i := 0; ; i++ {
-		k := bytes.Index(b[i:], []byte(recordMagic))
+		k := bytes.Index(b[i:], magic)
 		if k < 0 {
 			return -1
 		}
 		i += k
-		if _, n := parseRecord(b[i:]); n > 0 {
+		if _, n := parseRecord(b[i:], version, gen); n > 0 {
 			return i
 		}
 	}
 }
 
-// encodeRecord returns ops as one journal record.
-func encodeRecord(ops []*op) ([]byte, error) {
+// encodeRecord returns ops as one journal record of the given version.
+func encodeRecord(ops []*op, version int, gen uint64) ([]byte, error) {
+	headerLen := opHeaderLen
+	if version == 1 {
+		headerLen = opHeaderLenV1
+	}
 	length := 0
 	for _, o := range ops {
-		length += opHeaderLen + len(o.name) + len(o.data)
+		length += headerLen + len(o.name) + len(o.data)
 	}
 	if length > maxRecordLen {
 		return nil, fmt.Errorf("transaction of %d bytes is larger than the limit of %d", length, maxRecordLen)
 	}
 	b := make([]byte, recordHeaderLen, recordHeaderLen+length)
-	copy(b, recordMagic)
+	copy(b, recordMagicOf(version))
 	for _, o := range ops {
 		kind := byte('A')
 		if o.put {
@@ -305,31 +569,38 @@ func encodeRecord(ops []*op) ([]byte, error) {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(o.name)))
 		b = append(b, o.name...)
 		b = binary.BigEndian.AppendUint64(b, uint64(o.off))
+		if version >= 2 {
+			b = binary.BigEndian.AppendUint64(b, o.beforeLen)
+			b = binary.BigEndian.AppendUint32(b, o.beforeSum)
+		}
 		b = binary.BigEndian.AppendUint32(b, uint32(len(o.data)))
 		b = append(b, o.data...)
 	}
 	binary.BigEndian.PutUint32(b[4:8], uint32(length))
-	sum := crc32.Update(crc32.Checksum(b[4:8], castagnoli), castagnoli, b[recordHeaderLen:])
-	binary.BigEndian.PutUint32(b[8:12], sum)
+	binary.BigEndian.PutUint32(b[8:12], recordSum(version, gen, b[4:8], b[recordHeaderLen:]))
 	return b, nil
 }
 
 // decodeOps parses a record's payload. Its checksum was good, so an error
 // here means a bug or a forged journal, never a crash.
-func decodeOps(p []byte) ([]*op, error) {
+func decodeOps(p []byte, version int) ([]*op, error) {
+	headerLen := opHeaderLen
+	if version == 1 {
+		headerLen = opHeaderLenV1
+	}
 	if len(p) == 0 {
 		return nil, errors.New("empty record")
 	}
 	var ops []*op
 	for len(p) > 0 {
-		if len(p) < opHeaderLen {
+		if len(p) < headerLen {
 			return nil, errors.New("truncated operation")
 		}
 		kind, nameLen := p[0], int(binary.BigEndian.Uint16(p[1:3]))
 		if kind != 'P' && kind != 'A' {
 			return nil, fmt.Errorf("unknown operation %q", kind)
 		}
-		if len(p) < opHeaderLen+nameLen {
+		if len(p) < headerLen+nameLen {
 			return nil, errors.New("truncated operation")
 		}
 		name := string(p[3 : 3+nameLen])
@@ -337,12 +608,20 @@ func decodeOps(p []byte) ([]*op, error) {
 			return nil, err
 		}
 		p = p[3+nameLen:]
-		off, dataLen := binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint32(p[8:12])
-		p = p[12:]
-		if off > math.MaxInt64 || int64(dataLen) > int64(len(p)) {
+		o := &op{name: name, put: kind == 'P', off: int64(binary.BigEndian.Uint64(p[:8])), size: -1}
+		p = p[8:]
+		if version >= 2 {
+			o.beforeLen, o.beforeSum = binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint32(p[8:12])
+			o.hasBefore = true
+			p = p[12:]
+		}
+		dataLen := binary.BigEndian.Uint32(p[:4])
+		p = p[4:]
+		if o.off < 0 || int64(dataLen) > int64(len(p)) {
 			return nil, fmt.Errorf("bad offset or length for %s", name)
 		}
-		ops = append(ops, &op{name: name, put: kind == 'P', off: int64(off), size: -1, data: p[:dataLen:dataLen]})
+		o.data = p[:dataLen:dataLen]
+		ops = append(ops, o)
 		p = p[dataLen:]
 	}
 	return ops, nil

@@ -21,34 +21,38 @@ type lockFile struct {
 
 func newLockFile(path string) *lockFile { return &lockFile{path: path} }
 
-// lock waits for the lock. If the file was removed or replaced since it
-// was opened (by hand: the store never does), a lock on it would exclude
-// nobody who opens the path now, so lock opens the path again.
-func (l *lockFile) lock() error {
-	for {
-		if l.f == nil {
-			f, err := openFile(l.path, os.O_RDWR|os.O_CREATE, 0o600)
-			if err != nil {
-				return err
-			}
-			if l.id, err = f.Stat(); err != nil {
-				f.Close()
-				return err
-			}
-			l.f = f
+// tryLock takes the lock if it is free, without waiting. If the file was
+// removed or replaced since it was opened (by hand: the store never does),
+// a lock on it would exclude nobody who opens the path now, so tryLock
+// opens the path again and reports the lock as not taken.
+func (l *lockFile) tryLock() (bool, error) {
+	if l.f == nil {
+		f, err := openFile(l.path, os.O_RDWR|os.O_CREATE|noFollow|nonBlock, 0o600)
+		if err != nil {
+			return false, err
 		}
-		if err := flock(l.f, unix.LOCK_EX); err != nil {
-			return err
+		if l.id, err = f.Stat(); err != nil {
+			f.Close()
+			return false, err
 		}
-		fi, err := os.Stat(l.path)
-		if err == nil && os.SameFile(fi, l.id) {
-			return nil
-		}
-		l.close()
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+		l.f = f
 	}
+	err := flock(l.f, unix.LOCK_EX|unix.LOCK_NB)
+	if err == unix.EWOULDBLOCK {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(l.path)
+	if err == nil && os.SameFile(fi, l.id) {
+		return true, nil
+	}
+	l.close()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return false, nil
 }
 
 func (l *lockFile) unlock() error { return flock(l.f, unix.LOCK_UN) }

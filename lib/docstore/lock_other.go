@@ -15,6 +15,7 @@ func newLockFile(path string) *lockFile {
 	return &lockFile{path: path, fl: flock.New(path, flock.SetPermissions(0o600))}
 }
 
-func (l *lockFile) lock() error   { return l.fl.Lock() }
-func (l *lockFile) unlock() error { return l.fl.Unlock() }
-func (l *lockFile) close()        {}
+// tryLock takes the lock if it is free, without waiting.
+func (l *lockFile) tryLock() (bool, error) { return l.fl.TryLock() }
+func (l *lockFile) unlock() error          { return l.fl.Unlock() }
+func (l *lockFile) close()                 {}

@@ -8,12 +8,15 @@ import (
 )
 
 // noFollow makes opening a stored file fail if its name is a symbolic
-// link, so that the store never writes outside its folder.
-const noFollow = syscall.O_NOFOLLOW
+// link; nonBlock keeps the open from waiting for the other end of a FIFO.
+const (
+	noFollow = syscall.O_NOFOLLOW
+	nonBlock = syscall.O_NONBLOCK
+)
 
-// openFile is os.OpenFile for regular files. os.OpenFile offers every file
+// openFile is os.OpenFile for the lock file. os.OpenFile offers every file
 // to the runtime's poller, which costs four fcntl and an epoll_ctl that
-// fail for a regular file; a transaction opens several.
+// fail for a regular file.
 func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	for {
 		fd, err := syscall.Open(name, flag|syscall.O_CLOEXEC, uint32(perm.Perm()))

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"atmshop/lib/docstore"
 )
@@ -41,7 +44,8 @@ func TestMain(m *testing.M) {
 }
 
 // runChild is the body of a child process: "increment" increments the
-// counter countEnv times; "forever" increments it and appends a line until
+// counter countEnv times; "hold" holds the lock until its standard input
+// ends; "forever" increments it and appends a line until
 // killed, printing each acknowledged count.
 func runChild(child string) error {
 	s, err := docstore.Open(context.Background(), os.Getenv(dirEnv), docstore.Options{CheckpointBytes: 4096})
@@ -61,6 +65,13 @@ func runChild(child string) error {
 			}
 		}
 		return nil
+	case "hold":
+		// Hold the lock until standard input ends.
+		return s.View(context.Background(), func(*docstore.Tx) error {
+			fmt.Println("held")
+			_, err := io.Copy(io.Discard, os.Stdin)
+			return err
+		})
 	case "forever":
 		for {
 			n, err := increment(s, linesLog)
@@ -243,4 +254,51 @@ func TestKilledWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLockWaitForAnotherProcess: a wait for a lock that another process
+// holds (stopped, hung) ends with the context, or with ErrLockTimeout,
+// after one OnLockWait.
+func TestLockWaitForAnotherProcess(t *testing.T) {
+	t.Cleanup(docstore.SetLockNotice(time.Millisecond))
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls [2]int
+	waiter := open(t, dir, docstore.Options{OnLockWait: func() { calls[0]++; cancel() }})
+	timer := open(t, dir, docstore.Options{LockTimeout: 20 * time.Millisecond, OnLockWait: func() { calls[1]++ }})
+
+	cmd := childCommand(dir, "hold")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); line != "held\n" {
+		t.Fatalf("child said %q, %v", line, err)
+	}
+
+	err = waiter.Update(ctx, func(tx *docstore.Tx) error { return tx.Put("a", []byte("1")) })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Update = %v, want context.Canceled", err)
+	}
+	err = timer.View(context.Background(), func(*docstore.Tx) error { return nil })
+	if !errors.Is(err, docstore.ErrLockTimeout) {
+		t.Errorf("View = %v, want ErrLockTimeout", err)
+	}
+	if calls != [2]int{1, 1} {
+		t.Errorf("OnLockWait calls = %v, want one per wait", calls)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	put(t, waiter, "a", "2") // the lock is free again
 }

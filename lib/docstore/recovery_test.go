@@ -122,7 +122,7 @@ func TestOpenAfterRebootReplaysWholeJournal(t *testing.T) {
 			put(t, s, "d/a", "1")
 			appendTo(t, s, "log", "x\n")
 			appendTo(t, s, "log", "y\n")
-			s.Close()
+			docstore.Abandon(s) // a power loss: no Close
 			loseUnsyncedWrites(t, dir)
 
 			reboot(t, c.after)
@@ -148,7 +148,7 @@ func TestOpenInSameBootTrustsMarker(t *testing.T) {
 		s := open(t, dir, noCheckpoint)
 		put(t, s, "d/a", "1")
 		appendTo(t, s, "log", "x\n")
-		s.Close()
+		docstore.Abandon(s) // killed: a Close would checkpoint
 		return dir, fileSize(t, filepath.Join(dir, docstore.JournalName))
 	}
 	check := func(t *testing.T, s *docstore.Store) {
@@ -198,23 +198,31 @@ func TestOpenInSameBootTrustsMarker(t *testing.T) {
 
 // TestTornWritesAreRepaired tears the in-place writes of a committed but
 // unapplied record by hand, as a process killed in the middle of its apply
-// (or a power loss before a checkpoint) leaves them, and checks that the
-// next transaction, in this Store or a new one, finishes them.
+// or a power loss before a checkpoint leaves them, and checks that the next
+// transaction, in this Store or a new one, finishes them. A kill tears a
+// write only at a page boundary; a power loss anywhere, and then Open
+// after the reboot replays the whole journal.
 func TestTornWritesAreRepaired(t *testing.T) {
 	long := strings.Repeat("old content ", 20)
+	pages := strings.Repeat("p", 3*4096)
 	for _, c := range []struct {
 		name      string
 		old, data string
 		torn      func(old, data string) string
+		byKill    bool // a killed process can leave this; else only a power loss
 	}{
-		{"put half written", "", strings.Repeat("new ", 50), func(_, data string) string { return data[:len(data)/2] }},
-		{"shorter put over a longer file", long, "short", func(old, data string) string { return data + old[len(data):] }},
-		{"longer put, half written", "x", long, func(old, data string) string { return data[:len(data)/2] }},
-		{"put not started", "old", "new", func(old, _ string) string { return old }},
-		{"put whole but file still long", long, "new", func(old, data string) string { return data + old[len(data):] }},
+		{"put half written", "", strings.Repeat("new ", 50), func(_, data string) string { return data[:len(data)/2] }, false},
+		{"put torn at a page boundary", long, pages, func(_, data string) string { return data[:4096] }, true},
+		{"shorter put over a longer file", long, "short", func(old, data string) string { return data + old[len(data):] }, true},
+		{"longer put, half written", "x", long, func(old, data string) string { return data[:len(data)/2] }, false},
+		{"put not started", "old", "new", func(old, _ string) string { return old }, true},
+		{"put whole but file still long", long, "new", func(old, data string) string { return data + old[len(data):] }, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, reopen := range []bool{false, true} {
+			for _, reopen := range []string{"", "same boot", "after reboot"} {
+				if !c.byKill && reopen != "after reboot" {
+					continue
+				}
 				dir := t.TempDir()
 				s := open(t, dir, noCheckpoint)
 				appendTo(t, s, "log", "0\n")
@@ -228,15 +236,21 @@ func TestTornWritesAreRepaired(t *testing.T) {
 					t.Fatal(err)
 				}
 				appendFile(t, s.Path("log"), []byte(c.data[:1]))
-				if reopen {
-					s.Close()
-					s = open(t, dir, noCheckpoint)
+				if reopen != "" {
+					docstore.Abandon(s)
+					if reopen == "after reboot" {
+						restore := docstore.SetBootIdentity("after " + c.name)
+						s = open(t, dir, noCheckpoint)
+						restore()
+					} else {
+						s = open(t, dir, noCheckpoint)
+					}
 				}
 				if got := get(t, s, "x"); got != c.data {
-					t.Errorf("reopen %v: x = %q, want %q", reopen, got, c.data)
+					t.Errorf("reopen %q: x = %q, want %q", reopen, got, c.data)
 				}
 				if got, want := get(t, s, "log"), "0\n"+c.data+"\n"; got != want {
-					t.Errorf("reopen %v: log = %q, want %q", reopen, got, want)
+					t.Errorf("reopen %q: log = %q, want %q", reopen, got, want)
 				}
 			}
 		})

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -38,6 +38,16 @@ type Tx struct {
 	done     bool
 	ops      []*op          // pending writes, in the order of each name's first write
 	byName   map[string]*op // the same writes by name
+	seen     map[string]seen
+}
+
+// seen is what a transaction read of a file before writing it: enough for
+// the before-state of a write (see op).
+type seen struct {
+	exists bool
+	n      int
+	sum    uint32 // CRC-32C of the whole content
+	tail   []byte // its last appendCheckLen bytes
 }
 
 // op is one pending or journaled write of a whole file (put) or of data at
@@ -48,6 +58,14 @@ type op struct {
 	off  int64
 	data []byte
 	size int64 // the file's size before the write, or -1 if unknown (not journaled)
+
+	// The state the file is expected in before the write (journal version
+	// 2): a put's old length (or missing) and CRC-32C of its old content;
+	// an append's CRC-32C of the beforeLen bytes before off. hasBefore
+	// says they are set.
+	beforeLen uint64
+	beforeSum uint32
+	hasBefore bool
 }
 
 // Get returns the content of a file as this transaction sees it. A missing
@@ -60,8 +78,9 @@ func (tx *Tx) Get(name string) ([]byte, error) {
 	if w != nil && w.put {
 		return bytes.Clone(w.data), nil
 	}
-	data, err := readFile(tx.s.Path(name))
+	data, err := tx.s.stored(name)
 	if w == nil {
+		tx.remember(name, data, err)
 		return data, err
 	}
 	// A pending append on a file that does not exist yet creates it.
@@ -93,7 +112,14 @@ func (tx *Tx) Tail(name string, n int) ([]byte, error) {
 	if w != nil {
 		pending = w.data
 	}
-	data, err := readTail(tx.s.Path(name), n-len(pending))
+	var data []byte
+	var err error
+	if tx.s.j.touches(name) {
+		data, err = tx.s.stored(name)
+		data = lastBytes(data, n-len(pending))
+	} else {
+		data, err = tx.s.readTail(name, n-len(pending))
+	}
 	if w == nil {
 		return data, err
 	}
@@ -142,7 +168,11 @@ func (tx *Tx) List(dir string) ([]string, error) {
 			return nil, err
 		}
 	}
-	entries, err := os.ReadDir(tx.s.Path(dir))
+	fsDir := dir
+	if fsDir == "" {
+		fsDir = "."
+	}
+	entries, err := tx.s.fsys.ReadDir(fsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -159,6 +189,13 @@ func (tx *Tx) List(dir string) ([]string, error) {
 	for _, w := range tx.ops {
 		if path.Dir(w.name) == parent {
 			names = append(names, path.Base(w.name))
+		}
+	}
+	for _, r := range tx.s.j.pending {
+		for _, w := range r.ops {
+			if path.Dir(w.name) == parent {
+				names = append(names, path.Base(w.name))
+			}
 		}
 	}
 	slices.Sort(names)
@@ -196,7 +233,7 @@ func (tx *Tx) pending(name string) (*op, error) {
 		}
 	}
 	var size int64
-	fi, err := os.Lstat(tx.s.Path(name))
+	fi, err := tx.s.fsys.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -206,10 +243,54 @@ func (tx *Tx) pending(name string) (*op, error) {
 	default:
 		size = fi.Size()
 	}
+	if tx.s.j.touches(name) {
+		// A pending record writes it: its committed size is what counts.
+		data, err := tx.s.stored(name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		size = int64(len(data))
+	}
 	w := &op{name: name, off: size, size: size}
 	tx.ops = append(tx.ops, w)
 	tx.byName[name] = w
 	return w, nil
+}
+
+// remember keeps what Get read of a file, so that a write of it later in
+// the transaction need not read it again for its before-state.
+func (tx *Tx) remember(name string, data []byte, err error) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	tx.seen[name] = seen{
+		exists: err == nil,
+		n:      len(data),
+		sum:    crc32.Checksum(data, castagnoli),
+		tail:   bytes.Clone(lastBytes(data, appendCheckLen)),
+	}
+}
+
+// setBefore sets the before-state of the ops that a Get of their file
+// already read; appendRecord reads the rest.
+func (tx *Tx) setBefore() {
+	for _, o := range tx.ops {
+		sn, ok := tx.seen[o.name]
+		if !ok || o.hasBefore {
+			continue
+		}
+		switch {
+		case o.put && !sn.exists:
+			o.beforeLen = missing
+		case o.put:
+			o.beforeLen, o.beforeSum = uint64(sn.n), sn.sum
+		case int64(sn.n) != o.off:
+			continue
+		default:
+			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoli)
+		}
+		o.hasBefore = true
+	}
 }
 
 // checkName applies the naming rules documented on Tx.
