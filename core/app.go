@@ -134,6 +134,9 @@ func (a *App) report(err error) error {
 		return err
 	case errors.As(err, &refusal):
 		a.Printf("%s\n", refusal.Msg)
+	case errors.Is(err, ErrBusy):
+		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, FileOnlyField: true}).Warn("gave up waiting for the data lock")
+		a.Printf("Another copy of atmshop has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n")
 	default:
 		what := "internal error"
 		if errors.Is(err, ErrCorrupt) {

@@ -20,6 +20,8 @@ import (
 	"time"
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
+	"github.com/sirupsen/logrus"
+
 	"atmshop/conf"
 	"atmshop/core"
 	"atmshop/lib/docstore"
@@ -75,9 +77,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	// Before Open, which creates the folder when it is missing.
 	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
-	store, err := docstore.Open(ctx, cfg.DBDir, docstore.Options{})
+	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
+	store, err := docstore.Open(ctx, cfg.DBDir, docstore.Options{
+		LockTimeout: cfg.LockTimeout,
+		// After the commit point: the change is done, finishing it is the
+		// store's business, and the operator reads about it in the log.
+		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
+		OnLockWait: func() {
+			fmt.Fprintln(stdout, "Another copy of atmshop is using the data; waiting for it (Ctrl-C to stop)…")
+		},
+	})
 	if err != nil {
-		return err
+		return lockTimedOut(err, cfg)
 	}
 	defer func() { err = errors.Join(err, store.Close()) }()
 
@@ -90,10 +101,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// The zone decides which month file an entry goes to, so it is fixed
 	// before Bootstrap writes opening balances.
 	if err := bank.SetUpZone(ctx, cfg.TimeZone, localzone.Name); err != nil {
-		return err
+		return lockTimedOut(err, cfg)
 	}
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
-		return err
+		return lockTimedOut(err, cfg)
 	}
 	app, err := core.New(bank, stdin, stdout)
 	if err != nil {
@@ -101,6 +112,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	logger.WithField("component", "main").WithField("config", cfg.File).Info("started")
 	return app.Run(ctx)
+}
+
+// lockTimedOut words a start-up that gave up waiting for another copy of
+// the program, for the operator who started this one; other errors pass.
+func lockTimedOut(err error, cfg conf.Config) error {
+	if errors.Is(err, docstore.ErrLockTimeout) || errors.Is(err, core.ErrBusy) {
+		return fmt.Errorf("another copy of atmshop has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", cfg.DBDir, cfg.LockTimeout)
+	}
+	return err
 }
 
 // usageError is a mistake on the command line (exit status 2), already

@@ -9,6 +9,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"atmshop/lib/portablename"
 )
 
 var (
@@ -308,7 +310,7 @@ func checkName(name string) error {
 
 // validElem reports whether e is allowed as one element of a name.
 func validElem(e string) bool {
-	if e == "" || e[0] == '.' || e[len(e)-1] == '.' || windowsDevice(e) {
+	if e == "" || e[0] == '.' || e[len(e)-1] == '.' || portablename.IsWindowsReserved(e) {
 		return false
 	}
 	for i := 0; i < len(e); i++ {
@@ -320,15 +322,4 @@ func validElem(e string) bool {
 		}
 	}
 	return true
-}
-
-// windowsDevice reports whether Windows would open a device instead of a
-// file for e, whatever its extension.
-func windowsDevice(e string) bool {
-	stem, _, _ := strings.Cut(strings.ToLower(e), ".")
-	switch stem {
-	case "con", "prn", "aux", "nul":
-		return true
-	}
-	return len(stem) == 4 && (stem[:3] == "com" || stem[:3] == "lpt") && '0' <= stem[3] && stem[3] <= '9'
 }
