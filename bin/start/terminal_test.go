@@ -120,6 +120,21 @@ func (term *terminal) waitEchoOff() {
 	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt")
 }
 
+// typePassword types password at the password prompt and waits for
+// reply; the password must not have been echoed, and echo must be back on
+// after it.
+func (term *terminal) typePassword(password, reply string) {
+	term.t.Helper()
+	term.typeKeys(password + "\r")
+	term.waitFor(reply)
+	if strings.Contains(term.text(), password) {
+		term.t.Errorf("the password was echoed:\n%s", term.text())
+	}
+	if !term.echoOn() {
+		term.t.Errorf("echo is still off after the password")
+	}
+}
+
 func (term *terminal) exitCode() int {
 	term.t.Helper()
 	select {
@@ -144,14 +159,7 @@ func TestTerminalPasswordIsNotEchoed(t *testing.T) {
 	term.typeKeys("alice\r")
 	term.waitFor("password: ")
 	term.waitEchoOff()
-	term.typeKeys("alice-pw\r")
-	term.waitFor("Welcome, alice.")
-	if strings.Contains(term.text(), "alice-pw") {
-		t.Errorf("the password was echoed:\n%s", term.text())
-	}
-	if !term.echoOn() {
-		t.Errorf("echo is still off after the password")
-	}
+	term.typePassword("alice-pw", "Welcome, alice.")
 	term.typeKeys("2\r")
 	term.waitFor("Available:")
 	term.typeKeys("\x04") // Ctrl-D at the menu: a normal end
@@ -228,14 +236,7 @@ func TestTerminalEchoStaysOffAfterCtrlZAndFg(t *testing.T) {
 		t.Fatal(err)
 	}
 	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt after the program was continued")
-	term.typeKeys("alice-pw\r")
-	term.waitFor("Welcome, alice.")
-	if strings.Contains(term.text(), "alice-pw") {
-		t.Errorf("the password was echoed:\n%s", term.text())
-	}
-	if !term.echoOn() {
-		t.Errorf("echo is still off after the password")
-	}
+	term.typePassword("alice-pw", "Welcome, alice.")
 	term.typeKeys("\x04")
 	term.waitFor("Goodbye.")
 	if code := term.exitCode(); code != 0 {

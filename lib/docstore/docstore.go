@@ -190,14 +190,7 @@ func (s *Store) Close() error {
 	defer cancel()
 	err := s.locked(ctx, func() error {
 		j := &s.j
-		if err := j.open(s); err != nil {
-			return err
-		}
-		off, ok := j.applied()
-		if !ok {
-			off = journalHeaderLen
-		}
-		if err := s.catchUp(j, off, ok); err != nil {
+		if err := s.bringUpToDate(j); err != nil {
 			return err
 		}
 		s.tryCheckpoint(j)
@@ -263,6 +256,21 @@ func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.run(ctx, false, fn, nil)
 }
 
+// bringUpToDate is how every transaction starts, under the lock: it
+// reopens the journal if another process's checkpoint replaced it, and
+// applies the records the marker does not count as applied (all of them
+// when the marker cannot be trusted).
+func (s *Store) bringUpToDate(j *journal) error {
+	if err := j.open(s); err != nil {
+		return err
+	}
+	off, ok := j.applied()
+	if !ok {
+		off = journalHeaderLen
+	}
+	return s.catchUp(j, off, ok)
+}
+
 // run runs fn in a transaction and, if fn wrote anything, hands the writes
 // to commit (a parameter so tests can stop a commit half-way).
 func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, commit func(*journal, []*op) error) error {
@@ -270,14 +278,7 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 	err := s.locked(ctx, func() error {
 		j := &s.j
 		defer j.release()
-		if err := j.open(s); err != nil {
-			return err
-		}
-		off, ok := j.applied()
-		if !ok {
-			off = journalHeaderLen
-		}
-		if err := s.catchUp(j, off, ok); err != nil {
+		if err := s.bringUpToDate(j); err != nil {
 			return err
 		}
 		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}}
