@@ -316,24 +316,30 @@ func (s *crashStats) note(sb *sandbox, killed bool) {
 	}
 }
 
-// journalState reads db/.journal and db/.applied (their layout is in the
-// lib/docstore package comment) and reports whether the journal ends in a
-// torn record and whether it holds committed records the marker does not
-// count as applied. Anything unexpected reports false, false.
+// journalState reads db/.journal and db/.applied (format 2; their layout
+// is in lib/docstore/doc.go, "On-disk format") and reports whether the
+// journal ends in a torn record and whether it holds committed records the
+// marker does not count as applied. Anything unexpected (another format, a
+// checkpoint's fresh journal) reports false, false.
 func journalState(sb *sandbox) (torn, unapplied bool) {
 	j, err := os.ReadFile(sb.db(".journal"))
-	if err != nil || len(j) < 16 || string(j[:4]) != "dsj1" {
+	if err != nil || len(j) < 16 || string(j[:4]) != "dsj2" {
 		return false, false
 	}
 	castagnoli := crc32.MakeTable(crc32.Castagnoli)
+	generation := j[4:12] // a record's checksum covers it, then its length field and payload
 	end := 16
 	for end < len(j) {
 		rest := j[end:]
-		if len(rest) < 12 || string(rest[:4]) != "dsr1" {
+		if len(rest) < 12 || string(rest[:4]) != "dsr2" {
 			break
 		}
 		n := int(binary.BigEndian.Uint32(rest[4:8]))
-		if n > len(rest)-12 || crc32.Update(crc32.Checksum(rest[4:8], castagnoli), castagnoli, rest[12:12+n]) != binary.BigEndian.Uint32(rest[8:12]) {
+		if n > len(rest)-12 {
+			break
+		}
+		sum := crc32.Update(crc32.Update(crc32.Checksum(generation, castagnoli), castagnoli, rest[4:8]), castagnoli, rest[12:12+n])
+		if sum != binary.BigEndian.Uint32(rest[8:12]) {
 			break
 		}
 		end += 12 + n
