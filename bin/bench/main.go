@@ -13,11 +13,15 @@
 //   - logging: lines per second through conf.NewLogger, rotating, with no
 //     line lost, against the same with file logging turned off.
 //
-// It builds ./bin/start with "go build", so run it from inside the module:
+// It is a module of its own (bin/bench/go.mod, which replaces atmshop with
+// ../..), so that "go test ./..." at the root neither builds nor lists it and
+// a copy of the app need not carry it. It builds atmshop's ./bin/start with
+// "go build", so run it from its folder:
 //
-//	go run ./bin/bench                  # quick run, 10,000 accounts
-//	go run ./bin/bench -scale 1000000   # a million accounts (a few GB, minutes)
-//	go run ./bin/bench -markdown        # the table for the README
+//	cd bin/bench
+//	go run .                    # quick run, 10,000 accounts
+//	go run . -scale 1000000     # a million accounts (a few GB, minutes)
+//	go run . -markdown          # the table for the README
 //
 // Its data goes to a temporary folder that it removes at the end (-keep
 // keeps it). The folder must be on a real disk, not tmpfs, or the fsync
@@ -35,7 +39,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -200,17 +203,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// moduleRoot is the folder of the go.mod that bench is run in.
+// moduleRoot is the folder of the atmshop module, whose ./bin/start bench
+// builds. bench is a module of its own (bin/bench/go.mod) that requires
+// atmshop and replaces it with ../.., so "go list -m" names that folder.
 func moduleRoot(ctx context.Context) (string, error) {
-	out, err := command(ctx, "", "go", "env", "GOMOD")
-	gomod := strings.TrimSpace(out)
+	out, err := command(ctx, "", "go", "list", "-m", "-f", "{{.Dir}}", "atmshop")
 	if err != nil {
-		return "", fmt.Errorf("find the module: %w", err)
+		return "", fmt.Errorf("find the atmshop module (run bench in its folder: cd bin/bench && go run .): %w", err)
 	}
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run bench inside the atmshop module: it builds ./bin/start")
+	dir := strings.TrimSpace(out)
+	if dir == "" {
+		return "", errors.New("find the atmshop module: go list -m atmshop names no folder (run bench in its folder: cd bin/bench && go run .)")
 	}
-	return filepath.Dir(gomod), nil
+	return dir, nil
 }
 
 // workParent picks the folder to hold the temporary data: dir if given (it

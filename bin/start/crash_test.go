@@ -46,18 +46,24 @@ const busyOpeningFen = 4 * 1000_00
 // A transfer writes two accounts and two ledgers. There is no separate test
 // that kills the program "between the two halves" because there is no such
 // point to aim at: all four writes are one journal record, made durable by
-// one fsync before any file is touched, and the files are written after it
-// (lib/docstore: TestUnappliedCommitIsFinished stops a commit there on
-// purpose). A random SIGKILL lands, over the trials, before the record is
-// whole (the journal's torn tail is cut at the next start: neither half),
-// after it but between the renames of the two account files (the next start
-// replays the record: both halves), or anywhere else; the audit after each
-// kill would see a half-done transfer as a ledger that does not replay or a
-// ref without its other side. The test counts and logs how many kills
-// landed in the journal write and how many between the fsync and the end of
-// applying, so a long run shows that those windows were hit. Kills while
-// the program holds the store's lock (db/.lock) also show that a lock held
-// by a dead process does not block the next start.
+// one fsync before any file is touched, and the files are written in place
+// after it (lib/docstore: TestUnappliedCommitIsFinished stops a commit there
+// on purpose). A random SIGKILL lands, over the trials, before the record
+// is whole (the journal's torn tail is cut at the next start: neither
+// half), after its fsync but before the store has written all four files
+// and moved its "applied up to" marker past it (a file may be left torn on
+// disk; the next start finds the record after the marker and writes the
+// files again from the journal before it reads anything: both halves), or
+// anywhere else, such as during a restart's recovery or the checkpoint its
+// Close makes (killed before the checkpoint's rename, the old journal stays
+// and is replayed again, and the next Open removes the half-written
+// .tmp-journal). The audit after each kill would see a half-done transfer
+// as a ledger that does not replay or a ref without its other side. The
+// test counts and logs how many kills landed in the journal write and how
+// many between the fsync and the marker, so a long run shows that those
+// windows were hit. Kills while the program holds the store's lock
+// (db/.lock) also show that a lock held by a dead process does not block
+// the next start.
 func TestCrashRecovery(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL and flock semantics: Unix only")
@@ -265,7 +271,9 @@ func writeStream(w io.Writer, rng *rand.Rand, prices []int64, ops int) askedTota
 
 // audit checks the books of sb after a restart: they agree with
 // themselves (books.check), hold every confirmed action, and no more of
-// anything than was asked. No temporary file is left.
+// anything than was asked. No temporary file is left: the store's only one
+// is a checkpoint's .tmp-journal, which the restart's Open removes if a
+// kill left it and its Close's checkpoint renames over .journal.
 func audit(t *testing.T, sb *sandbox, seed seed, confirmed []confirmation, asked askedTotals) {
 	t.Helper()
 	bk := readBooks(t, sb.path("db"))
@@ -316,24 +324,30 @@ func (s *crashStats) note(sb *sandbox, killed bool) {
 	}
 }
 
-// journalState reads db/.journal and db/.applied (their layout is in the
-// lib/docstore package comment) and reports whether the journal ends in a
-// torn record and whether it holds committed records the marker does not
-// count as applied. Anything unexpected reports false, false.
+// journalState reads db/.journal and db/.applied (format 2; their layout
+// is in lib/docstore/doc.go, "On-disk format") and reports whether the
+// journal ends in a torn record and whether it holds committed records the
+// marker does not count as applied. Anything unexpected (another format, a
+// checkpoint's fresh journal) reports false, false.
 func journalState(sb *sandbox) (torn, unapplied bool) {
 	j, err := os.ReadFile(sb.db(".journal"))
-	if err != nil || len(j) < 16 || string(j[:4]) != "dsj1" {
+	if err != nil || len(j) < 16 || string(j[:4]) != "dsj2" {
 		return false, false
 	}
 	castagnoli := crc32.MakeTable(crc32.Castagnoli)
+	generation := j[4:12] // a record's checksum covers it, then its length field and payload
 	end := 16
 	for end < len(j) {
 		rest := j[end:]
-		if len(rest) < 12 || string(rest[:4]) != "dsr1" {
+		if len(rest) < 12 || string(rest[:4]) != "dsr2" {
 			break
 		}
 		n := int(binary.BigEndian.Uint32(rest[4:8]))
-		if n > len(rest)-12 || crc32.Update(crc32.Checksum(rest[4:8], castagnoli), castagnoli, rest[12:12+n]) != binary.BigEndian.Uint32(rest[8:12]) {
+		if n > len(rest)-12 {
+			break
+		}
+		sum := crc32.Update(crc32.Update(crc32.Checksum(generation, castagnoli), castagnoli, rest[4:8]), castagnoli, rest[12:12+n])
+		if sum != binary.BigEndian.Uint32(rest[8:12]) {
 			break
 		}
 		end += 12 + n

@@ -1,12 +1,20 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+// update makes TestScripts rewrite, instead of failing, the expected output
+// of each `cmp` in a transcript whose second file is in the transcript
+// (`cmp stdout want.txt`): go test ./bin/start -run TestScripts -update.
+// Other checks (stdout regexps, grep, exists) are not rewritten. Read the
+// diff of testdata/script before committing it: it is what a person sees.
+var update = flag.Bool("update", false, "rewrite the expected output of failing cmp checks in testdata/script/*.txtar")
 
 // TestMain lets the scripts run this package's main as the command
 // "atmshop", in a child process, exactly as a user runs the program.
@@ -33,5 +41,6 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, "config.ini"), config, 0o600)
 		},
 		RequireExplicitExec: true,
+		UpdateScripts:       *update,
 	})
 }

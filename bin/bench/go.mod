@@ -1,0 +1,19 @@
+module atmshop/bin/bench
+
+go 1.26.0
+
+require (
+	atmshop v0.0.0
+	github.com/sirupsen/logrus v1.10.2
+	golang.org/x/crypto v0.59.0
+)
+
+require (
+	github.com/gofrs/flock v0.13.2 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
+	gopkg.in/ini.v1 v1.67.3 // indirect
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
+)
+
+replace atmshop => ../..
