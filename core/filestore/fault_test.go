@@ -1,4 +1,4 @@
-package core_test
+package filestore_test
 
 import (
 	"context"
@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"atmshop/core"
+	"atmshop/core/filestore"
 	"atmshop/lib/docstore"
-
-	"github.com/sirupsen/logrus"
-	"github.com/sirupsen/logrus/hooks/test"
 )
 
 // failOnceFS is a docstore.FS that fails the first call of one kind on one
@@ -68,16 +64,10 @@ func (s syncFaultFile) Sync() error {
 	return s.File.Sync()
 }
 
-// storeFixture is a bank like newFixture's on a real docstore whose file
-// layer fails once on demand.
-type storeFixture struct {
-	fixture
-	fs       *failOnceFS
-	docs     *docstore.Store
-	warnings []error
-}
-
-func newStoreFixture(t *testing.T) *storeFixture {
+// newFaultyBank is a bank with bob (50.00) on a filestore whose file
+// layer fails once on demand; warnings collects what the store reports
+// after its commit point.
+func newFaultyBank(t *testing.T) (f *fileBank, faults *failOnceFS, warnings *[]error) {
 	t.Helper()
 	dir := t.TempDir()
 	root, err := os.OpenRoot(dir)
@@ -85,33 +75,21 @@ func newStoreFixture(t *testing.T) *storeFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	f := &storeFixture{fs: &failOnceFS{FS: docstore.RootFS(root)}}
-	f.docs, err = docstore.Open(context.Background(), dir, docstore.Options{FS: f.fs, Warn: func(err error) { f.warnings = append(f.warnings, err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.docs.Close() })
-	logger, hook := test.NewNullLogger()
-	logger.SetLevel(logrus.DebugLevel)
-	f.logs = hook
-	f.clock = &clock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
-	f.bank = &core.Bank{Store: core.DocStore(f.docs), Settings: testSettings(), Now: f.clock.Now, Log: logger.WithField("component", "core")}
-	seeds := []core.UserSeed{{Name: "bob", Password: "bob-pw", Balance: 5000}}
-	if err := f.bank.Bootstrap(context.Background(), seeds); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	return f
+	faults, warnings = &failOnceFS{FS: docstore.RootFS(root)}, &[]error{}
+	opts := docstore.Options{FS: faults, Warn: func(err error) { *warnings = append(*warnings, err) }}
+	return newFileBank(t, dir, opts, []core.UserSeed{{Name: "bob", Password: "bob-pw", Balance: 5000}}), faults, warnings
 }
 
-// charges counts bob's purchase entries in this month's ledger file.
-func (f *storeFixture) charges(t *testing.T) int {
+// charges counts bob's purchases in this month's ledger.
+func (f *fileBank) charges(t *testing.T) int {
 	t.Helper()
 	var n int
-	err := f.docs.View(context.Background(), func(tx *docstore.Tx) error {
-		data, err := tx.Get("ledger/bob/2026-11.jsonl")
-		n = strings.Count(string(data), `"kind":"purchase"`)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+	err := f.store.View(context.Background(), func(tx core.Tx) error {
+		entries, err := tx.MonthEntries("bob", core.MonthOf(f.clock.Now()))
+		for _, e := range entries {
+			if e.Kind == core.KindPurchase {
+				n++
+			}
 		}
 		return err
 	})
@@ -121,7 +99,7 @@ func (f *storeFixture) charges(t *testing.T) int {
 	return n
 }
 
-func (f *storeFixture) orders(t *testing.T) int {
+func (f *fileBank) orders(t *testing.T) int {
 	t.Helper()
 	orders, err := f.bank.Orders(context.Background(), "bob")
 	if err != nil {
@@ -130,35 +108,42 @@ func (f *storeFixture) orders(t *testing.T) int {
 	return len(orders)
 }
 
-// bobBuysANotebookTwice: shop, add a notebook (12.50), pay; then try to pay
-// the same cart again (paying returns to the menu; shop again, check out).
-var bobBuysANotebookTwice = []string{"bob", "bob-pw", "1", "3", "1", "x", "y", "1", "x", "b", "q"}
+// notebook is a cart of one notebook (12.50).
+func notebook(t *testing.T) *core.Cart {
+	t.Helper()
+	cart := &core.Cart{}
+	if err := cart.Add(testSettings().Catalog[2], 1); err != nil {
+		t.Fatal(err)
+	}
+	return cart
+}
 
 // TestCheckoutCommittedButNotAppliedIsPaid: the checkout's journal record
 // is durable, but applying it fails (the orders folder cannot be created).
-// The purchase happened: the person is told it was paid, the log has it
-// with its ref, and paying the same cart again is impossible.
+// The purchase happened: Checkout reports it paid, the log has it with its
+// ref, and paying the same cart again is impossible.
 func TestCheckoutCommittedButNotAppliedIsPaid(t *testing.T) {
-	f := newStoreFixture(t)
-	f.fs.key = "mkdir orders"
-	out := f.script(t, bobBuysANotebookTwice...)
-	if !f.fs.done {
+	f, faults, warnings := newFaultyBank(t)
+	faults.key = "mkdir orders"
+	cart := notebook(t)
+	order, err := f.bank.Checkout(context.Background(), "bob", cart)
+	if !faults.done {
 		t.Fatal("the fault was never triggered")
 	}
-	assertContains(t, out, "Paid 12.50. Order p-", "The cart is empty")
-	assertLacks(t, out, "Sorry, something went wrong")
-	ref := regexp.MustCompile(`Order (p-[0-9a-f]+) is placed`).FindStringSubmatch(out)
-	if ref == nil {
-		t.Fatalf("no order ref in the output:\n%s", out)
+	if err != nil || order.Total != 1250 {
+		t.Fatalf("checkout: %+v, %v; want the order of 12.50 paid", order, err)
+	}
+	if _, err := f.bank.Checkout(context.Background(), "bob", cart); !errors.Is(err, core.ErrBadInput) {
+		t.Errorf("paying the same cart again: %v, want ErrBadInput (the cart is empty)", err)
 	}
 	logged := false
 	for _, e := range f.logs.AllEntries() {
-		logged = logged || e.Message == "purchase" && e.Data["ref"] == ref[1]
+		logged = logged || e.Message == "purchase" && e.Data["ref"] == order.ID
 	}
 	if !logged {
-		t.Errorf("the log lacks the purchase with ref %s", ref[1])
+		t.Errorf("the log lacks the purchase with ref %s", order.ID)
 	}
-	if len(f.warnings) == 0 {
+	if len(*warnings) == 0 {
 		t.Error("the failed apply was not reported through Warn")
 	}
 	if got, want := f.balance(t, "bob"), core.Money(5000-1250); got != want {
@@ -173,17 +158,17 @@ func TestCheckoutCommittedButNotAppliedIsPaid(t *testing.T) {
 }
 
 // TestCheckoutFailingBeforeCommitChangesNothing: the journal's fsync
-// fails, so nothing is committed: the person is told it failed, and no
-// money moved.
+// fails, so nothing is committed: Checkout fails, and no money moved.
 func TestCheckoutFailingBeforeCommitChangesNothing(t *testing.T) {
-	f := newStoreFixture(t)
-	f.fs.key = "sync .journal"
-	out := f.script(t, "bob", "bob-pw", "1", "3", "1", "x", "y", "b", "q")
-	if !f.fs.done {
+	f, faults, _ := newFaultyBank(t)
+	faults.key = "sync .journal"
+	_, err := f.bank.Checkout(context.Background(), "bob", notebook(t))
+	if !faults.done {
 		t.Fatal("the fault was never triggered")
 	}
-	assertContains(t, out, "Sorry, something went wrong")
-	assertLacks(t, out, "Paid")
+	if !errors.Is(err, errEIO) {
+		t.Errorf("checkout: %v, want the injected I/O error", err)
+	}
 	for _, e := range f.logs.AllEntries() {
 		if e.Message == "purchase" {
 			t.Errorf("a purchase was logged: %v", e.Data)
@@ -209,7 +194,7 @@ func TestLockTimeoutIsErrBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer holder.Close()
-	waiter, err := docstore.Open(context.Background(), dir, docstore.Options{LockTimeout: 10 * time.Millisecond})
+	waiter, err := filestore.Open(context.Background(), dir, docstore.Options{LockTimeout: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +208,7 @@ func TestLockTimeoutIsErrBusy(t *testing.T) {
 		})
 	}()
 	<-held
-	err = core.DocStore(waiter).View(context.Background(), func(core.Tx) error { return nil })
+	err = waiter.View(context.Background(), func(core.Tx) error { return nil })
 	close(release)
 	if ferr := <-finished; ferr != nil {
 		t.Fatal(ferr)

@@ -1,4 +1,4 @@
-package core_test
+package filestore_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"atmshop/core"
+	"atmshop/core/filestore"
 	"atmshop/lib/docstore"
 )
 
@@ -23,11 +24,11 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden.tx
 
 // TestGoldenFiles runs bootstrap, transfer, withdraw, checkout and repay on
 // a fake clock and compares every file written with testdata/golden.txtar,
-// captured from the code before the storage port: random ids and bcrypt
+// captured from the code before the storage port (commit eb8410f): random ids and bcrypt
 // hashes are replaced by placeholders, every other byte must match.
 func TestGoldenFiles(t *testing.T) {
 	dir := t.TempDir()
-	store, err := docstore.Open(context.Background(), dir, docstore.Options{})
+	store, err := filestore.Open(context.Background(), dir, docstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestGoldenFiles(t *testing.T) {
 	logger := logrus.New()
 	logger.SetOutput(io.Discard)
 	now := time.Date(2026, 11, 30, 15, 58, 0, 0, time.UTC)
-	bank := &core.Bank{Store: core.DocStore(store), Settings: testSettings(), Now: func() time.Time { return now }, Log: logger.WithField("component", "core")}
+	bank := &core.Bank{Store: store, Settings: testSettings(), Now: func() time.Time { return now }, Log: logger.WithField("component", "core")}
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()

@@ -1,6 +1,10 @@
-package core
+package terminal
 
-import "context"
+import (
+	"context"
+
+	"atmshop/core"
+)
 
 var ordersCommand = Command{Key: "7", Label: "Orders", Access: LoggedIn, Run: orders}
 
@@ -14,7 +18,7 @@ func orders(ctx context.Context, app *App) error {
 		return nil
 	}
 	for _, o := range list {
-		app.Printf("%s  %s  %12s  %s\n", o.Time.Format("2006-01-02 15:04"), o.ID, o.Total, describeLines(o.Lines))
+		app.Printf("%s  %s  %12s  %s\n", o.Time.Format("2006-01-02 15:04"), o.ID, o.Total, core.DescribeLines(o.Lines))
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
-package core
+package terminal
 
 import (
+	"atmshop/core"
+
 	"context"
 	"slices"
 	"strings"
@@ -18,7 +20,7 @@ func statement(ctx context.Context, app *App) error {
 	month := now
 	if answer = strings.TrimSpace(answer); answer != "" {
 		if month, err = time.ParseInLocation("2006-01", answer, now.Location()); err != nil {
-			return refuse(ErrBadInput, "Invalid month %q: write it like %s.", truncate(answer), now.Format("2006-01"))
+			return core.Refuse(core.ErrBadInput, "Invalid month %q: write it like %s.", core.Excerpt(answer), now.Format("2006-01"))
 		}
 	}
 	s, err := app.Bank().Statement(ctx, app.User(), month)

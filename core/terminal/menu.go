@@ -1,6 +1,8 @@
-package core
+package terminal
 
 import (
+	"atmshop/core"
+
 	"context"
 	"fmt"
 )
@@ -98,7 +100,7 @@ func RequireLogin(next Action) Action {
 func RequireAdmin(next Action) Action {
 	return func(ctx context.Context, app *App) error {
 		if !app.session.Admin {
-			return refuseNotAdmin()
+			return core.NotAdminRefusal()
 		}
 		return next(ctx, app)
 	}
