@@ -132,6 +132,14 @@ func (m Month) Compare(o Month) int {
 	return 0
 }
 
+// Next is the month after m.
+func (m Month) Next() Month {
+	if m.Month == time.December {
+		return Month{m.Year + 1, time.January}
+	}
+	return Month{m.Year, m.Month + 1}
+}
+
 // Start is the first instant of m in loc.
 func (m Month) Start(loc *time.Location) time.Time {
 	return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, loc)
