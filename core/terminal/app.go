@@ -1,8 +1,6 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,17 +11,21 @@ import (
 	"atmshop/lib/prompt"
 
 	"github.com/sirupsen/logrus"
+
+	"atmshop/core"
 )
 
 // App is the interactive program: a login, then a menu of commands, over
 // a prompt. Build it with New and call Run.
 type App struct {
-	bank    *core.Bank
-	prompt  *prompt.Prompter
-	out     io.Writer
-	log     *logrus.Entry
-	menu    *Menu
-	session Session
+	bank   *core.Bank
+	prompt *prompt.Prompter
+	out    io.Writer
+	log    *logrus.Entry
+	menu   *Menu
+	// adminMenu is built with menu, so a mistake in it stops New too.
+	adminMenu *Menu
+	session   Session
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
@@ -49,11 +51,21 @@ var (
 // New builds the app around a bank, reading answers from in and writing
 // to out.
 func New(bank *core.Bank, in io.Reader, out io.Writer) (*App, error) {
-	menu, err := NewMenu(Commands())
+	return newApp(bank, in, out, Commands(), AdminCommands())
+}
+
+// newApp validates both menus before anything is shown: a duplicate key
+// in either is a programming mistake found at start-up.
+func newApp(bank *core.Bank, in io.Reader, out io.Writer, main, admin []Command) (*App, error) {
+	menu, err := NewMenu(main)
 	if err != nil {
 		return nil, err
 	}
-	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu}, nil
+	adminMenu, err := NewMenu(admin)
+	if err != nil {
+		return nil, fmt.Errorf("admin menu: %w", err)
+	}
+	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
@@ -97,6 +109,10 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 		}
 		choice = strings.TrimSpace(choice)
 		if choice == "" {
+			continue
+		}
+		if choice == helpKey {
+			menu.help(a)
 			continue
 		}
 		cmd, ok := menu.lookup(choice, a.session.Admin)

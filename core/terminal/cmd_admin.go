@@ -1,36 +1,32 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"strings"
+
+	"atmshop/core"
 )
 
-var adminCommand = Command{Key: "a", Label: "Admin", Access: AdminOnly, Run: admin}
+var adminCommand = Command{Key: "a", Label: "Admin", Help: "Manage accounts (administrators only)", Access: AdminOnly, Run: admin}
 
-// adminCommands is the admin menu. It is a Menu like the main one, so its
-// commands are added the same way.
-func adminCommands() []Command {
+// AdminCommands is the admin menu, in the order it is shown. It is a Menu
+// like the main one, so its commands are added the same way.
+func AdminCommands() []Command {
 	return []Command{
-		{Key: "1", Label: "List accounts", Access: AdminOnly, Run: adminList},
-		{Key: "2", Label: "Add an account", Access: AdminOnly, Run: adminAdd},
-		{Key: "3", Label: "Set a credit limit", Access: AdminOnly, Run: adminSetLimit},
-		{Key: "4", Label: "Freeze an account", Access: AdminOnly, Run: adminChange("freeze", core.SetFrozen(true))},
-		{Key: "5", Label: "Unfreeze an account", Access: AdminOnly, Run: adminChange("unfreeze", core.SetFrozen(false))},
-		{Key: "6", Label: "Unlock an account", Access: AdminOnly, Run: adminChange("unlock", core.Unlock)},
-		{Key: "7", Label: "Make an account admin", Access: AdminOnly, Run: adminChange("grant admin", core.SetAdmin(true))},
-		{Key: "8", Label: "Remove admin from an account", Access: AdminOnly, Run: adminChange("revoke admin", core.SetAdmin(false))},
-		{Key: "b", Label: "Back", Access: Anyone, Run: func(context.Context, *App) error { return errBack }},
+		{Key: "1", Label: "List accounts", Help: "List every account with its balance, limit and flags", Access: AdminOnly, Run: adminList},
+		{Key: "2", Label: "Add an account", Help: "Open an account with a password, a credit limit and an opening balance", Access: AdminOnly, Run: adminAdd},
+		{Key: "3", Label: "Set a credit limit", Help: "Change how far below zero an account may go", Access: AdminOnly, Run: adminSetLimit},
+		{Key: "4", Label: "Freeze an account", Help: "Stop an account from logging in, paying and receiving", Access: AdminOnly, Run: adminChange("freeze", core.SetFrozen(true))},
+		{Key: "5", Label: "Unfreeze an account", Help: "Lift a freeze", Access: AdminOnly, Run: adminChange("unfreeze", core.SetFrozen(false))},
+		{Key: "6", Label: "Unlock an account", Help: "Lift a lock left by failed logins", Access: AdminOnly, Run: adminChange("unlock", core.Unlock)},
+		{Key: "7", Label: "Make an account admin", Help: "Give an account the admin role", Access: AdminOnly, Run: adminChange("grant admin", core.SetAdmin(true))},
+		{Key: "8", Label: "Remove admin from an account", Help: "Take the admin role from an account", Access: AdminOnly, Run: adminChange("revoke admin", core.SetAdmin(false))},
+		{Key: "b", Label: "Back", Help: "Go back to the main menu", Access: Anyone, Run: func(context.Context, *App) error { return errBack }},
 	}
 }
 
 func admin(ctx context.Context, app *App) error {
-	menu, err := NewMenu(adminCommands())
-	if err != nil {
-		return err
-	}
-	return app.serve(ctx, menu, "admin> ")
+	return app.serve(ctx, app.adminMenu, "admin> ")
 }
 
 func adminList(ctx context.Context, app *App) error {

@@ -6,7 +6,7 @@ import (
 	"atmshop/core"
 )
 
-var ordersCommand = Command{Key: "7", Label: "Orders", Access: LoggedIn, Run: orders}
+var ordersCommand = Command{Key: "7", Label: "Orders", Help: "List your past shop orders", Access: LoggedIn, Run: orders}
 
 func orders(ctx context.Context, app *App) error {
 	list, err := app.Bank().Orders(ctx, app.User())

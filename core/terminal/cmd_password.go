@@ -1,13 +1,13 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"errors"
+
+	"atmshop/core"
 )
 
-var passwordCommand = Command{Key: "8", Label: "Change password", Access: LoggedIn, Run: changePassword}
+var passwordCommand = Command{Key: "8", Label: "Change password", Help: "Set a new password", Access: LoggedIn, Run: changePassword}
 
 func changePassword(ctx context.Context, app *App) error {
 	current, err := app.AskPassword(ctx, "current password: ")

@@ -1,16 +1,16 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"atmshop/core"
 )
 
-var shopCommand = Command{Key: "1", Label: "Shop", Access: LoggedIn, Run: shop}
+var shopCommand = Command{Key: "1", Label: "Shop", Help: "Browse the catalog, fill a cart and pay for it by card", Access: LoggedIn, Run: shop}
 
 const shopHelp = "Type an item number to add it, c to see the cart, e to edit it, x to check out, b to go back."
 

@@ -1,15 +1,15 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"slices"
 	"strings"
 	"time"
+
+	"atmshop/core"
 )
 
-var statementCommand = Command{Key: "6", Label: "Statement", Access: LoggedIn, Run: statement}
+var statementCommand = Command{Key: "6", Label: "Statement", Help: "List a month's entries, with money in and out", Access: LoggedIn, Run: statement}
 
 func statement(ctx context.Context, app *App) error {
 	answer, err := app.Ask(ctx, "month (YYYY-MM, empty for this month)> ")

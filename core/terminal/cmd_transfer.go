@@ -1,13 +1,13 @@
 package terminal
 
 import (
-	"atmshop/core"
-
 	"context"
 	"strings"
+
+	"atmshop/core"
 )
 
-var transferCommand = Command{Key: "3", Label: "Transfer", Access: LoggedIn, Run: transfer}
+var transferCommand = Command{Key: "3", Label: "Transfer", Help: "Send money to another user", Access: LoggedIn, Run: transfer}
 
 func transfer(ctx context.Context, app *App) error {
 	to, err := app.Ask(ctx, "recipient> ")

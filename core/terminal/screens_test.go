@@ -185,12 +185,23 @@ func TestStorageFailureIsReportedAndChangesNothing(t *testing.T) {
 
 func TestMenuRefusesDuplicateKeys(t *testing.T) {
 	run := func(context.Context, *terminal.App) error { return nil }
-	_, err := terminal.NewMenu([]terminal.Command{{Key: "1", Label: "One", Run: run}, {Key: "1", Label: "Uno", Run: run}})
+	_, err := terminal.NewMenu([]terminal.Command{{Key: "1", Label: "One", Help: "The first", Run: run}, {Key: "1", Label: "Uno", Help: "The first again", Run: run}})
 	if err == nil || !strings.Contains(err.Error(), `"1" is used twice`) {
 		t.Errorf("duplicate key: %v, want an error naming the key", err)
 	}
-	if _, err := terminal.NewMenu(terminal.Commands()); err != nil {
-		t.Errorf("the shipped menu: %v", err)
+	for _, c := range []terminal.Command{
+		{Key: "", Label: "No key", Help: "h", Run: run},
+		{Key: "?", Label: "Help's key", Help: "h", Run: run},
+		{Key: "x", Label: "No help", Run: run},
+	} {
+		if _, err := terminal.NewMenu([]terminal.Command{c}); err == nil {
+			t.Errorf("%s: accepted, want an error", c.Label)
+		}
+	}
+	for name, commands := range map[string][]terminal.Command{"main": terminal.Commands(), "admin": terminal.AdminCommands()} {
+		if _, err := terminal.NewMenu(commands); err != nil {
+			t.Errorf("the shipped %s menu: %v", name, err)
+		}
 	}
 }
 
@@ -260,4 +271,17 @@ func TestStatementScreenTotalsNeverWrap(t *testing.T) {
 	out := f.script(t, "carol", "carol-pw", "6", "2026-10", "q")
 	const want = "100,000,000,000,000,000.00"
 	assertContains(t, out, "Money in:        "+want, "Money out:       "+want)
+}
+
+// "?" lists the commands a person can see, with their help, at the main
+// and the admin menu.
+func TestHelpListsTheMenu(t *testing.T) {
+	f := newFixture(t)
+	out := f.script(t, "bob", "bob-pw", "?", "q")
+	assertContains(t, out, "  3  Transfer         Send money to another user\n", "  q  Quit             End the program\n")
+	assertLacks(t, out, "Admin", "Unknown choice")
+	out = f.script(t, "root", "root-pw", "?", "a", "?", "b", "q")
+	assertContains(t, out, "  a  Admin            Manage accounts (administrators only)\n",
+		"  6  Unlock an account             Lift a lock left by failed logins\n",
+		"  b  Back                          Go back to the main menu\n")
 }
