@@ -14,8 +14,6 @@ type fixture struct{ *banktest.Fixture }
 
 func newFixture(t *testing.T) *fixture { return &fixture{banktest.New(t)} }
 
-func testSettings() core.Settings { return banktest.Settings() }
-
 // count is how many of name's entries in month satisfy match.
 func (f *fixture) count(name string, month core.Month, match func(core.Entry) bool) int {
 	var n int

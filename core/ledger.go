@@ -87,3 +87,14 @@ func notBefore(last *Entry, t time.Time) time.Time {
 	}
 	return t
 }
+
+// EntryWithRef is the first of entries with ref; nil if none has it.
+// Adapters use it in Tx.FindRef.
+func EntryWithRef(entries []Entry, ref string) *Entry {
+	for i := range entries {
+		if entries[i].Ref == ref {
+			return &entries[i]
+		}
+	}
+	return nil
+}

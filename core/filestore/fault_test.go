@@ -108,6 +108,21 @@ func (f *fileBank) orders(t *testing.T) int {
 	return len(orders)
 }
 
+// assertPaid checks that bob paid for n notebooks: his balance, his
+// orders and the purchases in his ledger agree.
+func (f *fileBank) assertPaid(t *testing.T, n int) {
+	t.Helper()
+	if got, want := f.balance(t, "bob"), core.Money(5000-1250*n); got != want {
+		t.Errorf("bob has %s, want %s", got, want)
+	}
+	if got := f.orders(t); got != n {
+		t.Errorf("%d orders, want %d", got, n)
+	}
+	if got := f.charges(t); got != n {
+		t.Errorf("%d charges in the ledger, want %d", got, n)
+	}
+}
+
 // notebook is a cart of one notebook (12.50).
 func notebook(t *testing.T) *core.Cart {
 	t.Helper()
@@ -146,15 +161,7 @@ func TestCheckoutCommittedButNotAppliedIsPaid(t *testing.T) {
 	if len(*warnings) == 0 {
 		t.Error("the failed apply was not reported through Warn")
 	}
-	if got, want := f.balance(t, "bob"), core.Money(5000-1250); got != want {
-		t.Errorf("bob has %s, want %s", got, want)
-	}
-	if got := f.orders(t); got != 1 {
-		t.Errorf("%d orders, want 1", got)
-	}
-	if got := f.charges(t); got != 1 {
-		t.Errorf("%d charges in the ledger, want 1", got)
-	}
+	f.assertPaid(t, 1)
 }
 
 // TestCheckoutFailingBeforeCommitChangesNothing: the journal's fsync
@@ -174,15 +181,7 @@ func TestCheckoutFailingBeforeCommitChangesNothing(t *testing.T) {
 			t.Errorf("a purchase was logged: %v", e.Data)
 		}
 	}
-	if got, want := f.balance(t, "bob"), core.Money(5000); got != want {
-		t.Errorf("bob has %s, want %s", got, want)
-	}
-	if got := f.orders(t); got != 0 {
-		t.Errorf("%d orders, want 0", got)
-	}
-	if got := f.charges(t); got != 0 {
-		t.Errorf("%d charges, want 0", got)
-	}
+	f.assertPaid(t, 0)
 }
 
 // TestLockTimeoutIsErrBusy: a transaction that waits too long for the lock

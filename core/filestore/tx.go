@@ -310,13 +310,8 @@ func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
 	}
 	for _, month := range end.months[max(0, len(end.months)-2):] {
 		entries, err := t.readEntries(ledgerDoc(name, month))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if e.Ref == ref {
-				return &e, nil
-			}
+		if e := core.EntryWithRef(entries, ref); e != nil || err != nil {
+			return e, err
 		}
 	}
 	return nil, nil

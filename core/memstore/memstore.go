@@ -290,13 +290,8 @@ func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
 	months := t.months(name)
 	for _, m := range months[max(0, len(months)-2):] {
 		entries, err := t.MonthEntries(name, m)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if e.Ref == ref {
-				return &e, nil
-			}
+		if e := core.EntryWithRef(entries, ref); e != nil || err != nil {
+			return e, err
 		}
 	}
 	return nil, nil

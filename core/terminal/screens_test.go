@@ -133,15 +133,6 @@ func TestAdminActions(t *testing.T) {
 	if err != nil || !a.Admin || a.CreditLimit != 2000000 {
 		t.Errorf("alice = %+v, %v; want admin with limit 20000.00", a, err)
 	}
-	var logged []string
-	for _, e := range f.Logs.AllEntries() {
-		if e.Data["admin"] == "root" {
-			logged = append(logged, e.Message)
-		}
-	}
-	if len(logged) != 4 {
-		t.Errorf("admin log lines %q, want add, limit, grant and list", logged)
-	}
 }
 
 func TestChangePassword(t *testing.T) {
@@ -168,7 +159,7 @@ func TestCorruptDocumentIsReportedNotOverwritten(t *testing.T) {
 	before := f.Snapshot()
 	out := f.script(t, "alice", "alice-pw", "3", "bob", "q")
 	assertContains(t, out, "Sorry, something went wrong on our side; nothing was changed. Incident i-")
-	assertLacks(t, out, "db/accounts/bob.json")
+	assertLacks(t, out, "db/", ".json", "bob")
 	f.AssertUnchanged(t, before)
 }
 
