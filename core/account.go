@@ -51,7 +51,7 @@ func loadAccount(tx Tx, name string) (*Account, error) {
 func (a *Account) Check(name string) error {
 	switch {
 	case a.Name != name:
-		return fmt.Errorf("name %q does not match the file name", a.Name)
+		return fmt.Errorf("name %q does not match the name it is stored under", a.Name)
 	case a.PasswordHash == "":
 		return errors.New("password_hash is empty")
 	case a.Balance > MaxMoney || a.Balance < -MaxMoney:

@@ -34,7 +34,7 @@ func (b *Bank) CheckNewPassword(password string) error {
 // use), so neither the words nor the time tell a stranger whether a name
 // exists. The reason goes to the log file only (FileOnlyField).
 // Consecutive failures lock the account for a while, and the lock is kept
-// in the account document, so restarting the program doesn't lift it.
+// with the account, so restarting the program doesn't lift it.
 func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Account, error) {
 	log := b.Log.WithFields(logrus.Fields{"user": name, FileOnlyField: true})
 	invalid := b.invalidLogin()
