@@ -58,7 +58,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	doc := accountDoc(name)
 	data, found, err := t.get(doc)
 	if err != nil || !found {
-		return nil, cmp(err, core.ErrNoAccount)
+		return nil, orElse(err, core.ErrNoAccount)
 	}
 	var r account
 	if err := decodeStrict(data, &r); err != nil {
@@ -71,8 +71,8 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	return &a, nil
 }
 
-// cmp is err, or fallback when err is nil.
-func cmp(err, fallback error) error {
+// orElse is err, or fallback when err is nil.
+func orElse(err, fallback error) error {
 	if err != nil {
 		return err
 	}
@@ -353,7 +353,7 @@ func (t *tx) Order(name, id string) (*core.Order, error) {
 func (t *tx) BankSettings() (core.BankSettings, error) {
 	data, found, err := t.get(settingsDoc)
 	if err != nil || !found {
-		return core.BankSettings{}, cmp(err, core.ErrNoSettings)
+		return core.BankSettings{}, orElse(err, core.ErrNoSettings)
 	}
 	var r bankSettings
 	if err := decodeStrict(data, &r); err != nil {
