@@ -2,9 +2,7 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -24,43 +22,61 @@ type AccountSummary struct {
 	Incident string
 }
 
-// ListAccounts lists every account. It is the one operation that reads
-// them all, so it is for admins only. An account that cannot be read is
-// listed by name with an incident id, and the others are still listed.
-func (b *Bank) ListAccounts(ctx context.Context, actor string) ([]AccountSummary, error) {
-	var list []AccountSummary
-	err := b.Store.View(ctx, func(tx Tx) error {
-		if err := b.requireAdmin(tx, actor); err != nil {
-			return err
-		}
-		files, err := tx.List("accounts")
-		if err != nil {
-			return fmt.Errorf("list accounts: %w", err)
-		}
-		now := b.Now()
-		for _, f := range files {
-			name, ok := strings.CutSuffix(f, ".json")
-			if !ok || CheckUsername(name) != nil {
-				continue // not an account file
-			}
-			a, err := b.load(tx, name)
-			if err != nil {
-				if ctx.Err() != nil {
+// listPage is how many accounts ListAccounts reads per transaction.
+const listPage = 100
+
+// ListAccounts calls each with every account, in name order, reading them
+// a page at a time so the list never needs them all in memory. It is the
+// one operation that reads them all, so it is for admins only. An account
+// that cannot be read is listed by name with an incident id, and the
+// others are still listed.
+func (b *Bank) ListAccounts(ctx context.Context, actor string, each func(AccountSummary) error) error {
+	for after, first := "", true; ; first = false {
+		var page []AccountSummary
+		err := b.Store.View(ctx, func(tx Tx) error {
+			if first {
+				if err := b.requireAdmin(tx, actor); err != nil {
 					return err
 				}
-				id := newIncident()
-				b.Log.WithError(err).WithFields(logrus.Fields{"incident": id, "admin": actor, "target": name, FileOnlyField: true}).Error("account cannot be read")
-				list = append(list, AccountSummary{Name: name, Incident: id})
-				continue
 			}
-			list = append(list, AccountSummary{Name: a.Name, Balance: a.Balance, CreditLimit: a.CreditLimit, Admin: a.Admin, Frozen: a.Frozen, Locked: a.Locked(now)})
+			names, err := tx.AccountNames(after, listPage)
+			if err != nil {
+				return fmt.Errorf("list accounts: %w", err)
+			}
+			now := b.Now()
+			for _, name := range names {
+				page = append(page, b.summary(ctx, tx, actor, name, now))
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err == nil {
-		b.adminLog(actor, "all accounts", "list accounts", nil)
+		for _, s := range page {
+			if err := each(s); err != nil {
+				return err
+			}
+		}
+		if len(page) < listPage {
+			b.adminLog(actor, "all accounts", "list accounts", nil)
+			return nil
+		}
+		after = page[len(page)-1].Name
 	}
-	return list, err
+}
+
+// summary is the list row of one account, or its name and an incident id
+// when it cannot be read.
+func (b *Bank) summary(ctx context.Context, tx Tx, actor, name string, now time.Time) AccountSummary {
+	a, err := b.load(tx, name)
+	if err != nil {
+		id := NewIncident()
+		if ctx.Err() == nil {
+			b.Log.WithError(err).WithFields(logrus.Fields{"incident": id, "admin": actor, "target": name, FileOnlyField: true}).Error("account cannot be read")
+		}
+		return AccountSummary{Name: name, Incident: id}
+	}
+	return AccountSummary{Name: a.Name, Balance: a.Balance, CreditLimit: a.CreditLimit, Admin: a.Admin, Frozen: a.Frozen, Locked: a.Locked(now)}
 }
 
 // NewAccount is what an admin fills in to open an account.
@@ -76,29 +92,22 @@ type NewAccount struct {
 // AddAccount checks again.
 func (b *Bank) CheckNewAccount(ctx context.Context, actor, name string) error {
 	if err := CheckUsername(name); err != nil {
-		return refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+		return Refuse(ErrBadInput, "%s.", capitalize(err.Error()))
 	}
 	return b.Store.View(ctx, func(tx Tx) error {
 		if err := b.requireAdmin(tx, actor); err != nil {
 			return err
 		}
-		_, err := tx.Get(accountDoc(name))
-		switch {
-		case err == nil:
-			return refuse(ErrExists, "An account named %q already exists.", name)
-		case errors.Is(err, fs.ErrNotExist):
-			return nil
-		}
-		return fmt.Errorf("check account %s: %w", name, err)
+		return checkFree(tx, name)
 	})
 }
 
 // AddAccount opens an account on an admin's behalf.
 func (b *Bank) AddAccount(ctx context.Context, actor string, n NewAccount) error {
 	if err := CheckUsername(n.Name); err != nil {
-		return refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+		return Refuse(ErrBadInput, "%s.", capitalize(err.Error()))
 	}
-	if err := b.checkNewPassword(n.Password); err != nil {
+	if err := b.CheckNewPassword(n.Password); err != nil {
 		return err
 	}
 	hash, err := b.hash(n.Password)
@@ -124,7 +133,7 @@ type AdminChange func(a *Account, now time.Time) error
 func SetCreditLimit(limit Money) AdminChange {
 	return func(a *Account, _ time.Time) error {
 		if a.Balance < -limit {
-			return refuse(ErrBadInput, "%s owes %s, more than a limit of %s allows.", a.Name, a.Owed(), limit)
+			return Refuse(ErrBadInput, "%s owes %s, more than a limit of %s allows.", a.Name, a.Owed(), limit)
 		}
 		a.CreditLimit = limit
 		return nil
@@ -152,7 +161,7 @@ func Unlock(a *Account, _ time.Time) error {
 // of the admin menu by mistake.
 func (b *Bank) Change(ctx context.Context, actor, name, what string, change AdminChange) error {
 	if actor == name {
-		return refuse(ErrBadInput, "Administrators cannot change their own account here.")
+		return Refuse(ErrBadInput, "Administrators cannot change their own account here.")
 	}
 	err := b.update(ctx, func(tx Tx, now time.Time) error {
 		if err := b.requireAdmin(tx, actor); err != nil {

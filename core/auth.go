@@ -15,13 +15,14 @@ import (
 // byte, so a longer password would be accepted by its first 72 bytes alone.
 const MaxPasswordBytes = 72
 
-// checkNewPassword applies the rules for a password being set.
-func (b *Bank) checkNewPassword(password string) error {
+// CheckNewPassword applies the rules for a password being set, so a
+// screen can refuse it before asking more.
+func (b *Bank) CheckNewPassword(password string) error {
 	if n := len([]rune(password)); n < b.Settings.MinPasswordLength {
-		return refuse(ErrBadInput, "The password must be at least %d characters long.", b.Settings.MinPasswordLength)
+		return Refuse(ErrBadInput, "The password must be at least %d characters long.", b.Settings.MinPasswordLength)
 	}
 	if len(password) > MaxPasswordBytes {
-		return refuse(ErrBadInput, "The password is too long: at most %d bytes (a Chinese character takes 3).", MaxPasswordBytes)
+		return Refuse(ErrBadInput, "The password is too long: at most %d bytes (a Chinese character takes 3).", MaxPasswordBytes)
 	}
 	return nil
 }
@@ -33,7 +34,7 @@ func (b *Bank) checkNewPassword(password string) error {
 // use), so neither the words nor the time tell a stranger whether a name
 // exists. The reason goes to the log file only (FileOnlyField).
 // Consecutive failures lock the account for a while, and the lock is kept
-// in the account document, so restarting the program doesn't lift it.
+// with the account, so restarting the program doesn't lift it.
 func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Account, error) {
 	log := b.Log.WithFields(logrus.Fields{"user": name, FileOnlyField: true})
 	invalid := b.invalidLogin()
@@ -92,7 +93,7 @@ func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Accoun
 	case a.Frozen:
 		// Only someone who knows the password learns this.
 		log.Info("login refused: account frozen")
-		return nil, refuseFrozen()
+		return nil, frozenRefusal()
 	}
 	b.Log.WithField("user", name).Info("login ok")
 	return a, nil
@@ -123,7 +124,7 @@ func (b *Bank) countFailure(ctx context.Context, name string) (a *Account, locke
 // invalidLogin is the one answer to every failed login. It states the
 // lock rule for everyone, so a locked account answers like any other.
 func (b *Bank) invalidLogin() error {
-	return refuse(ErrBadLogin, "Invalid username or password. %s", b.lockRule())
+	return Refuse(ErrBadLogin, "Invalid username or password. %s", b.lockRule())
 }
 
 func (b *Bank) lockRule() string {
@@ -183,7 +184,7 @@ func dummyHash(cost int) string {
 // and lock; once the account is locked the refusal's reason is ErrLocked
 // and the caller ends the session.
 func (b *Bank) ChangePassword(ctx context.Context, name, current, newPassword string) error {
-	if err := b.checkNewPassword(newPassword); err != nil {
+	if err := b.CheckNewPassword(newPassword); err != nil {
 		return err
 	}
 	a, err := b.Account(ctx, name)
@@ -206,7 +207,7 @@ func (b *Bank) ChangePassword(ctx context.Context, name, current, newPassword st
 			return b.lockedOut()
 		}
 		log.WithField("failures", a.FailedLogins).Info("password change refused: wrong current password")
-		return refuse(ErrBadLogin, "The current password is not correct; nothing was changed. %s", b.lockRule())
+		return Refuse(ErrBadLogin, "The current password is not correct; nothing was changed. %s", b.lockRule())
 	}
 	hash, err := b.hash(newPassword)
 	if err != nil {
@@ -238,7 +239,7 @@ func (b *Bank) ChangePassword(ctx context.Context, name, current, newPassword st
 // lockedOut refuses a password change on a locked account, in the words of
 // a wrong password, and says the session ends.
 func (b *Bank) lockedOut() error {
-	return refuse(ErrLocked, "The current password is not correct; nothing was changed. %s You are logged out.", b.lockRule())
+	return Refuse(ErrLocked, "The current password is not correct; nothing was changed. %s You are logged out.", b.lockRule())
 }
 
 // requireAdmin guards the Bank methods that only admins may call. The menu
@@ -250,7 +251,7 @@ func (b *Bank) requireAdmin(tx Tx, actor string) error {
 	}
 	if !a.Admin {
 		b.Log.WithField("user", actor).Warn("admin action refused: not an admin")
-		return refuseNotAdmin()
+		return NotAdminRefusal()
 	}
 	return nil
 }

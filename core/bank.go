@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -46,7 +45,7 @@ func (b *Bank) update(ctx context.Context, fn func(tx Tx, now time.Time) error) 
 	return b.Store.Update(ctx, func(tx Tx) error { return fn(tx, now) })
 }
 
-func (b *Bank) load(tx Tx, name string) (*Account, error) { return loadAccount(b.Store, tx, name) }
+func (b *Bank) load(tx Tx, name string) (*Account, error) { return loadAccount(tx, name) }
 
 // active loads the logged-in user's account and refuses if it has been
 // frozen since they logged in.
@@ -61,7 +60,7 @@ func (b *Bank) active(tx Tx, name string) (*Account, error) {
 // checkActive refuses a payment from a frozen account.
 func checkActive(a *Account) error {
 	if a.Frozen {
-		return refuseFrozen()
+		return frozenRefusal()
 	}
 	return nil
 }
@@ -70,7 +69,7 @@ func checkActive(a *Account) error {
 // limit; it changes nothing.
 func checkAvailable(a *Account, amount Money, what string) error {
 	if amount > a.Available() {
-		return refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
+		return Refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
 	}
 	return nil
 }
@@ -78,15 +77,15 @@ func checkAvailable(a *Account, amount Money, what string) error {
 // checkCanReceive checks that amount can be added to a without passing MaxMoney.
 func checkCanReceive(a *Account, amount Money) error {
 	if a.Balance > MaxMoney-amount {
-		return refuse(ErrTooMuch, "That would take the balance of %s past the maximum %s.", a.Name, MaxMoney)
+		return Refuse(ErrTooMuch, "That would take the balance of %s past the maximum %s.", a.Name, MaxMoney)
 	}
 	return nil
 }
 
-// checkPositive refuses an amount of 0 or less.
-func checkPositive(amount Money) error {
+// CheckPositive refuses an amount of 0 or less.
+func CheckPositive(amount Money) error {
 	if amount <= 0 {
-		return refuse(ErrBadInput, "The amount must be more than 0.")
+		return Refuse(ErrBadInput, "The amount must be more than 0.")
 	}
 	return nil
 }
@@ -97,11 +96,12 @@ func (b *Bank) Bootstrap(ctx context.Context, seeds []UserSeed) error {
 	var missing []UserSeed
 	err := b.Store.View(ctx, func(tx Tx) error {
 		for _, s := range seeds {
-			_, err := tx.Get(accountDoc(s.Name))
-			if errors.Is(err, fs.ErrNotExist) {
-				missing = append(missing, s)
-			} else if err != nil {
+			exists, err := tx.HasAccount(s.Name)
+			if err != nil {
 				return fmt.Errorf("check account %s: %w", s.Name, err)
+			}
+			if !exists {
+				missing = append(missing, s)
 			}
 		}
 		return nil
@@ -130,10 +130,8 @@ func (b *Bank) Bootstrap(ctx context.Context, seeds []UserSeed) error {
 
 // create stores a new account and its opening balance.
 func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note string) error {
-	if _, err := tx.Get(accountDoc(a.Name)); err == nil {
-		return refuse(ErrExists, "An account named %q already exists.", a.Name)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("check account %s: %w", a.Name, err)
+	if err := checkFree(tx, a.Name); err != nil {
+		return err
 	}
 	a.Created = now
 	if opening != 0 {
@@ -145,6 +143,18 @@ func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note strin
 	}
 	b.Log.WithField("user", a.Name).Info("account created")
 	return saveAccount(tx, &a, now)
+}
+
+// checkFree refuses a name that an account, readable or not, already has.
+func checkFree(tx Tx, name string) error {
+	exists, err := tx.HasAccount(name)
+	if err != nil {
+		return fmt.Errorf("check account %s: %w", name, err)
+	}
+	if exists {
+		return Refuse(ErrExists, "An account named %q already exists.", name)
+	}
+	return nil
 }
 
 func (b *Bank) hash(password string) (string, error) {
@@ -192,7 +202,7 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 	if req.Ref == "" {
 		return "", errors.New("transfer request without a ref")
 	}
-	if err := checkPositive(req.Amount); err != nil {
+	if err := CheckPositive(req.Amount); err != nil {
 		return "", err
 	}
 	from, to, amount := req.From, req.To, req.Amount
@@ -204,11 +214,7 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 		if err != nil {
 			return err
 		}
-		end, err := b.ledgerEnd(tx, from)
-		if err != nil {
-			return err
-		}
-		if earlier, err := b.findRef(tx, from, end, req.Ref, req.Retry); err != nil || earlier != nil {
+		if earlier, err := tx.FindRef(from, req.Ref, req.Retry); err != nil || earlier != nil {
 			if err == nil && (earlier.Kind != KindTransferOut || earlier.Counterparty != to || earlier.Amount != -amount) {
 				err = fmt.Errorf("transfer ref %s is already used by a %s of %s with %q", req.Ref, earlier.Kind, earlier.Amount, earlier.Counterparty)
 			}
@@ -230,11 +236,15 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 		}
 		// Both sides get one time, not earlier than either ledger's latest
 		// entry, so they are in the same month.
-		dstEnd, err := b.ledgerEnd(tx, to)
+		srcLast, err := tx.LastEntry(from)
 		if err != nil {
 			return err
 		}
-		at := end.notBefore(dstEnd.notBefore(now))
+		dstLast, err := tx.LastEntry(to)
+		if err != nil {
+			return err
+		}
+		at := notBefore(srcLast, notBefore(dstLast, now))
 		if _, err := b.post(tx, src, Entry{Ref: req.Ref, Time: at, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
 			return err
 		}
@@ -269,14 +279,14 @@ func (b *Bank) CheckRecipient(ctx context.Context, from, to string) error {
 
 func (b *Bank) recipient(tx Tx, from, to string) (*Account, error) {
 	if from == to {
-		return nil, refuse(ErrSelfTransfer, "You cannot transfer money to yourself.")
+		return nil, Refuse(ErrSelfTransfer, "You cannot transfer money to yourself.")
 	}
 	dst, err := b.load(tx, to)
 	if err != nil {
 		return nil, err
 	}
 	if dst.Frozen {
-		return nil, refuse(ErrFrozen, "The account %s is frozen and cannot receive transfers.", to)
+		return nil, Refuse(ErrFrozen, "The account %s is frozen and cannot receive transfers.", to)
 	}
 	return dst, nil
 }
@@ -292,7 +302,7 @@ func (b *Bank) WithdrawFee(amount Money) Money {
 // Withdraw pays out cash and charges the fee on top; both must fit in what
 // is available.
 func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Money, err error) {
-	if err := checkPositive(amount); err != nil {
+	if err := CheckPositive(amount); err != nil {
 		return 0, err
 	}
 	fee = b.WithdrawFee(amount)
@@ -324,7 +334,7 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 
 // Repay pays money into the account.
 func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
-	if err := checkPositive(amount); err != nil {
+	if err := CheckPositive(amount); err != nil {
 		return err
 	}
 	var ref string

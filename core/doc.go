@@ -1,11 +1,9 @@
-// Package core is the ATM & shop itself: accounts and their money rules,
-// the per-user ledger, the menu of commands, and the login decorator that
-// guards them.
+// Package core holds the bank's rules: accounts, money, the ledger, the
+// shop's cart and orders, statements, logins and admin actions (Bank).
 //
-// It talks to the person through an io.Reader and io.Writer (via
-// lib/prompt), to storage through the Store interface, and reads time from
-// an injected clock, so every rule here is tested without a terminal, a
-// real folder of user files or a sleep. Errors meant for the person are
-// *Refusal values; anything else is an internal error that the menu logs
-// and reports as one plain sentence.
+// It declares the storage port it needs (Store, Tx) in its own terms;
+// adapters implement it (core/filestore, core/memstore) and pass
+// core/storetest. Time comes from an injected clock. Errors meant for a
+// person are *Refusal values; anything else, ErrCorrupt included, is for
+// the operator's log.
 package core

@@ -18,7 +18,8 @@ type Refusal struct {
 func (r *Refusal) Error() string { return r.Msg }
 func (r *Refusal) Unwrap() error { return r.Reason }
 
-func refuse(reason error, format string, args ...any) error {
+// Refuse makes a *Refusal with reason and a sentence for the person.
+func Refuse(reason error, format string, args ...any) error {
 	return &Refusal{Reason: reason, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -36,9 +37,9 @@ var (
 	ErrNotAdmin          = errors.New("not an admin")
 )
 
-// truncate shortens user input quoted back in a message, so a pasted
+// Excerpt shortens user input quoted back in a message, so a pasted
 // megabyte doesn't flood the screen. It keeps whole characters.
-func truncate(s string) string {
+func Excerpt(s string) string {
 	const maxRunes = 40
 	i, n := 0, 0
 	for i < len(s) && n < maxRunes {
@@ -52,18 +53,24 @@ func truncate(s string) string {
 	return s[:i] + "…"
 }
 
+// FileOnlyField marks a log entry that must reach the log file and never
+// the console (the reason a login failed, say): the console sink skips
+// entries that have this field set to true.
+const FileOnlyField = "file_only"
+
 // Refusals given in more than one place.
-func refuseFrozen() error {
-	return refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
+func frozenRefusal() error {
+	return Refuse(ErrFrozen, "Your account is frozen; please contact the bank.")
 }
 
-func refuseNotAdmin() error {
-	return refuse(ErrNotAdmin, "Only an administrator can do that.")
+// NotAdminRefusal refuses an admin action to someone who is not one.
+func NotAdminRefusal() error {
+	return Refuse(ErrNotAdmin, "Only an administrator can do that.")
 }
 
-// newIncident names one internal error: the person quotes it, the operator
+// NewIncident names one internal error: the person quotes it, the operator
 // finds it in the log.
-func newIncident() string {
+func NewIncident() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported systems
 	return "i-" + hex.EncodeToString(b[:])

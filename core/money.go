@@ -28,7 +28,7 @@ var ErrAmountTooLarge = errors.New("amount too large")
 // TooLargeRefusal tells the person that an amount they typed is above
 // MaxMoney, and what the most is.
 func TooLargeRefusal() error {
-	return refuse(ErrTooMuch, "That amount is too large: the most is %s.", MaxMoney)
+	return Refuse(ErrTooMuch, "That amount is too large: the most is %s.", MaxMoney)
 }
 
 // ParseMoney reads a non-negative amount in yuan written as digits with at

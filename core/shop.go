@@ -2,7 +2,7 @@ package core
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,9 +16,9 @@ const MaxQuantity = 999
 
 // CartLine is an item and how many of it.
 type CartLine struct {
-	Item     string `json:"item"`
-	Price    Money  `json:"price_fen"`
-	Quantity int    `json:"quantity"`
+	Item     string
+	Price    Money
+	Quantity int
 }
 
 // Total is the line's price times its quantity.
@@ -54,7 +54,7 @@ func (c *Cart) Add(item Item, quantity int) error {
 // SetQuantity changes line i; a quantity of 0 removes it.
 func (c *Cart) SetQuantity(i, quantity int) error {
 	if i < 0 || i >= len(c.Lines) {
-		return refuse(ErrBadInput, "There is no line %d in the cart.", i+1)
+		return Refuse(ErrBadInput, "There is no line %d in the cart.", i+1)
 	}
 	if quantity == 0 {
 		c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
@@ -62,12 +62,12 @@ func (c *Cart) SetQuantity(i, quantity int) error {
 		return nil
 	}
 	if quantity < 1 || quantity > MaxQuantity {
-		return refuse(ErrBadInput, "The quantity must be a whole number from 1 to %d.", MaxQuantity)
+		return Refuse(ErrBadInput, "The quantity must be a whole number from 1 to %d.", MaxQuantity)
 	}
 	// Keep the cart total within MaxMoney, so no sum below can overflow.
 	others := c.Total() - c.Lines[i].Total()
 	if c.Lines[i].Price > (MaxMoney-others)/Money(quantity) {
-		return refuse(ErrTooMuch, "That would take the cart total past the maximum %s.", MaxMoney)
+		return Refuse(ErrTooMuch, "That would take the cart total past the maximum %s.", MaxMoney)
 	}
 	if c.Lines[i].Quantity != quantity {
 		c.ref = ""
@@ -85,15 +85,13 @@ func (c *Cart) Total() Money {
 	return t
 }
 
-// Order is a paid cart, kept in orders/<name>.jsonl.
+// Order is a paid cart.
 type Order struct {
-	ID    string     `json:"id"`
-	Time  time.Time  `json:"time"`
-	Lines []CartLine `json:"lines"`
-	Total Money      `json:"total_fen"`
+	ID    string
+	Time  time.Time
+	Lines []CartLine
+	Total Money
 }
-
-func ordersDoc(name string) string { return "orders/" + name + ".jsonl" }
 
 // Checkout pays for the whole cart in one step: the balance, the ledger
 // entry and the order are written together, or nothing is. The order's ID
@@ -102,7 +100,7 @@ func ordersDoc(name string) string { return "orders/" + name + ".jsonl" }
 // nothing and returns that order. The cart is emptied when it is paid.
 func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, error) {
 	if len(cart.Lines) == 0 {
-		return nil, refuse(ErrBadInput, "The cart is empty.")
+		return nil, Refuse(ErrBadInput, "The cart is empty.")
 	}
 	retry := cart.ref != ""
 	if !retry {
@@ -118,11 +116,7 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err != nil {
 			return err
 		}
-		end, err := b.ledgerEnd(tx, name)
-		if err != nil {
-			return err
-		}
-		if earlier, err := b.findRef(tx, name, end, order.ID, retry); err != nil || earlier != nil {
+		if earlier, err := tx.FindRef(name, order.ID, retry); err != nil || earlier != nil {
 			if err == nil {
 				order, err = b.order(tx, name, earlier)
 			}
@@ -135,16 +129,12 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err := checkAvailable(a, total, "this order"); err != nil {
 			return err
 		}
-		e, err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: describeLines(cart.Lines)})
+		e, err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: DescribeLines(cart.Lines)})
 		if err != nil {
 			return err
 		}
 		order.Time = e.Time
-		line, err := json.Marshal(order)
-		if err != nil {
-			return fmt.Errorf("encode order: %w", err)
-		}
-		if err := tx.Append(ordersDoc(name), append(line, '\n')); err != nil {
+		if err := tx.AppendOrder(name, *order); err != nil {
 			return err
 		}
 		return saveAccount(tx, a, now)
@@ -152,7 +142,7 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 	if err != nil {
 		return nil, err
 	}
-	log := b.Log.WithFields(logrus.Fields{"ref": order.ID, "user": name, "amount": order.Total.String(), "items": describeLines(order.Lines)})
+	log := b.Log.WithFields(logrus.Fields{"ref": order.ID, "user": name, "amount": order.Total.String(), "items": DescribeLines(order.Lines)})
 	if again {
 		log.Info("purchase already applied by an earlier attempt; not applied again")
 	} else {
@@ -169,19 +159,15 @@ func (b *Bank) order(tx Tx, name string, e *Entry) (*Order, error) {
 	if e.Kind != KindPurchase {
 		return nil, fmt.Errorf("order ref %s is already used by a %s entry", e.Ref, e.Kind)
 	}
-	orders, err := readJSONLines[Order](b.Store, tx, ordersDoc(name))
-	if err != nil {
-		return nil, err
+	o, err := tx.Order(name, e.Ref)
+	if errors.Is(err, ErrNoOrder) {
+		return nil, fmt.Errorf("%w: orders of %s: no order %s, but the ledger has its payment", ErrCorrupt, name, e.Ref)
 	}
-	for i := len(orders) - 1; i >= 0; i-- {
-		if orders[i].ID == e.Ref {
-			return &orders[i], nil
-		}
-	}
-	return nil, fmt.Errorf("%w %s: no order %s, but the ledger has its payment", ErrCorrupt, b.Store.Path(ordersDoc(name)), e.Ref)
+	return o, err
 }
 
-func describeLines(lines []CartLine) string {
+// DescribeLines says what the lines are, as "2 x Kettle, 1 x Notebook".
+func DescribeLines(lines []CartLine) string {
 	parts := make([]string, len(lines))
 	for i, l := range lines {
 		parts[i] = fmt.Sprintf("%d x %s", l.Quantity, l.Item)
@@ -194,7 +180,7 @@ func (b *Bank) Orders(ctx context.Context, name string) ([]Order, error) {
 	var orders []Order
 	err := b.Store.View(ctx, func(tx Tx) error {
 		var err error
-		orders, err = readJSONLines[Order](b.Store, tx, ordersDoc(name))
+		orders, err = tx.Orders(name)
 		return err
 	})
 	for i := range orders {

@@ -32,11 +32,11 @@ func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*St
 			return err
 		}
 		var err error
-		if s.Entries, err = monthEntries(b.Store, tx, name, s.Month); err != nil {
+		if s.Entries, err = tx.MonthEntries(name, MonthOf(s.Month)); err != nil {
 			return err
 		}
 		if len(s.Entries) == 0 {
-			s.Opening, err = balanceBefore(b.Store, tx, name, s.Month)
+			s.Opening, err = tx.BalanceBefore(name, MonthOf(s.Month))
 			s.Closing = s.Opening
 			return err
 		}

@@ -2,25 +2,15 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 )
-
-// bankDoc is db/bank.json, the settings a bank's data is fixed to.
-type bankDoc struct {
-	// TimeZone is the IANA name of the zone the ledger's months follow.
-	TimeZone string `json:"time_zone"`
-}
-
-const bankDocName = "bank.json"
 
 // SetUpZone fixes the bank's time zone and sets b.Zone; call it once at
 // start-up, before anything is written (before Bootstrap). A ledger month
 // is a month in the bank's zone, whatever the zone of the process, so the
-// zone is chosen once and stored in db/bank.json:
+// zone is chosen once and stored with the bank's data (BankSettings):
 //
 //   - a stored zone is used from then on; a configured zone (config's
 //     [bank] time_zone, "" when not set) that differs from it is refused;
@@ -42,25 +32,21 @@ func (b *Bank) SetUpZone(ctx context.Context, configured string, machine func() 
 	var machineErr error
 	err := b.Store.Update(ctx, func(tx Tx) error {
 		name, stored, machineErr = "", "", nil
-		data, err := tx.Get(bankDocName)
+		d, err := tx.BankSettings()
 		if err == nil {
-			var d bankDoc
-			if err := decodeStrict(data, &d); err != nil {
-				return fmt.Errorf("%w %s: %v", ErrCorrupt, b.Store.Path(bankDocName), err)
-			}
 			if _, err := loadZone(d.TimeZone); err != nil {
-				return fmt.Errorf("%w %s: time_zone %q: %v", ErrCorrupt, b.Store.Path(bankDocName), d.TimeZone, err)
+				return fmt.Errorf("%w: bank settings: time_zone %q: %v", ErrCorrupt, d.TimeZone, err)
 			}
 			if configured != "" && configured != d.TimeZone {
-				return fmt.Errorf("[bank] time_zone is %q, but this bank's ledger follows %q (stored in %s): a bank's time zone cannot change, or its months would no longer match; set time_zone = %s or remove it", configured, d.TimeZone, b.Store.Path(bankDocName), d.TimeZone)
+				return fmt.Errorf("[bank] time_zone is %q, but this bank's ledger follows %q (stored with its data): a bank's time zone cannot change, or its months would no longer match; set time_zone = %s or remove it", configured, d.TimeZone, d.TimeZone)
 			}
 			name, stored = d.TimeZone, d.TimeZone
 			return nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("read %s: %w", bankDocName, err)
+		if !errors.Is(err, ErrNoSettings) {
+			return fmt.Errorf("read bank settings: %w", err)
 		}
-		accounts, err := tx.List("accounts")
+		accounts, err := tx.AccountNames("", 1)
 		if err != nil {
 			return fmt.Errorf("list accounts: %w", err)
 		}
@@ -74,18 +60,14 @@ func (b *Bank) SetUpZone(ctx context.Context, configured string, machine func() 
 			}
 			switch {
 			case machineErr == nil && configured != "" && configured != m:
-				return fmt.Errorf("[bank] time_zone is %q, but this bank's ledger was written in the machine's zone %q before the zone was stored in %s: a different zone would move entries to other months; set time_zone = %s or remove it", configured, m, b.Store.Path(bankDocName), m)
+				return fmt.Errorf("[bank] time_zone is %q, but this bank's ledger was written in the machine's zone %q before the zone was stored with its data: a different zone would move entries to other months; set time_zone = %s or remove it", configured, m, m)
 			case machineErr == nil:
 				name = m
 			case configured == "":
 				name = "UTC"
 			}
 		}
-		data, err = json.Marshal(bankDoc{TimeZone: name})
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", bankDocName, err)
-		}
-		return tx.Put(bankDocName, append(data, '\n'))
+		return tx.SaveBankSettings(BankSettings{TimeZone: name})
 	})
 	if err != nil {
 		return err
@@ -100,9 +82,9 @@ func (b *Bank) SetUpZone(ctx context.Context, configured string, machine func() 
 	case stored != "":
 		log.Debug("bank time zone")
 	case machineErr != nil && configured == "":
-		log.WithError(machineErr).Warn("the machine's time zone has no name to store, so this bank's ledger months follow UTC (stored in " + b.Store.Path(bankDocName) + "); to choose a bank's zone, set [bank] time_zone in the configuration before its first start")
+		log.WithError(machineErr).Warn("the machine's time zone has no name to store, so this bank's ledger months follow UTC (stored with its data); to choose a bank's zone, set [bank] time_zone in the configuration before its first start")
 	default:
-		log.WithField("file", b.Store.Path(bankDocName)).Info("bank time zone fixed")
+		log.Info("bank time zone fixed")
 	}
 	return nil
 }

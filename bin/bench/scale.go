@@ -16,6 +16,7 @@ import (
 
 	"atmshop/conf"
 	"atmshop/core"
+	"atmshop/core/filestore"
 	"atmshop/lib/docstore"
 )
 
@@ -154,7 +155,7 @@ func scaleMeasure(ctx context.Context, b *bench, small, large *scaleResult) erro
 			return err
 		}
 		r.open = time.Since(start)
-		r.bank = &core.Bank{Store: core.DocStore(r.store), Settings: cfg.App, Now: time.Now, Log: quietLog()}
+		r.bank = &core.Bank{Store: filestore.New(r.store), Settings: cfg.App, Now: time.Now, Log: quietLog()}
 	}
 	b.logf("scale: login, balance and transfer with %d and with %s accounts", smallStore, count(large.accounts))
 	type measure struct {
@@ -249,6 +250,20 @@ func accountName(i, n int) string {
 	return fmt.Sprintf("u%0*d", len(fmt.Sprint(n)), i)
 }
 
+// storedAccount is an account as core/filestore stores it
+// (accounts/<name>.json); core.Account has no JSON form of its own.
+type storedAccount struct {
+	Name         string     `json:"name"`
+	PasswordHash string     `json:"password_hash"`
+	Balance      core.Money `json:"balance_fen"`
+	CreditLimit  core.Money `json:"credit_limit_fen"`
+	Admin        bool       `json:"admin"`
+	Frozen       bool       `json:"frozen"`
+	FailedLogins int        `json:"failed_logins"`
+	Created      time.Time  `json:"created"`
+	Updated      time.Time  `json:"updated"`
+}
+
 // writeAccounts writes n account documents into dir as the app would have
 // written them, with a pool of workers, all with one bcrypt hash of
 // benchPassword at cost 4.
@@ -272,7 +287,7 @@ func writeAccounts(ctx context.Context, b *bench, dir string, n int) error {
 				if i > n || ctx.Err() != nil {
 					return
 				}
-				a := core.Account{Name: accountName(i, n), PasswordHash: string(hash), Balance: 1_000_000, Created: now, Updated: now}
+				a := storedAccount{Name: accountName(i, n), PasswordHash: string(hash), Balance: 1_000_000, Created: now, Updated: now}
 				data, err := json.MarshalIndent(a, "", "  ")
 				if err == nil {
 					err = os.WriteFile(filepath.Join(dir, a.Name+".json"), append(data, '\n'), 0o600)
@@ -307,7 +322,7 @@ func measureStatement(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer store.Close()
-	bank := &core.Bank{Store: core.DocStore(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
+	bank := &core.Bank{Store: filestore.New(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
 	if err := bank.Bootstrap(context.Background(), []core.UserSeed{{Name: "year", Password: benchPassword}, {Name: "month", Password: benchPassword}}); err != nil {
 		return err
 	}
@@ -356,9 +371,9 @@ func measureStatement(ctx context.Context, b *bench) error {
 // transaction (through oneTx), so the setup costs one fsync, not one per
 // entry.
 func fillHistory(bank *core.Bank, store *docstore.Store, name string, last time.Time, months, perMonth int) error {
-	return store.Update(context.Background(), func(tx *docstore.Tx) error {
+	return bank.Store.Update(context.Background(), func(tx core.Tx) error {
 		batch := *bank
-		batch.Store = oneTx{tx, store}
+		batch.Store = oneTx{tx}
 		for m := range months {
 			day := last.AddDate(0, m-(months-1), 0)
 			for i := range perMonth {
@@ -375,11 +390,7 @@ func fillHistory(bank *core.Bank, store *docstore.Store, name string, last time.
 
 // oneTx is a core.Store whose every transaction is the same open docstore
 // transaction: many Bank calls then commit together.
-type oneTx struct {
-	tx    *docstore.Tx
-	store *docstore.Store
-}
+type oneTx struct{ tx core.Tx }
 
 func (o oneTx) Update(_ context.Context, fn func(core.Tx) error) error { return fn(o.tx) }
 func (o oneTx) View(_ context.Context, fn func(core.Tx) error) error   { return fn(o.tx) }
-func (o oneTx) Path(name string) string                                { return o.store.Path(name) }

@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"atmshop/core"
+	"atmshop/core/filestore"
 	"atmshop/lib/docstore"
 )
 
@@ -152,7 +153,7 @@ func bankContender(dir string) (*contender, *docstore.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	bank := &core.Bank{Store: core.DocStore(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
+	bank := &core.Bank{Store: filestore.New(store), Settings: benchSettings(), Now: time.Now, Log: quietLog()}
 	err = bank.Bootstrap(context.Background(), []core.UserSeed{
 		{Name: "alex", Password: benchPassword, Balance: 100_000_000},
 		{Name: "egon", Password: benchPassword, Balance: 100_000_000},

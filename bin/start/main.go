@@ -24,6 +24,8 @@ import (
 
 	"atmshop/conf"
 	"atmshop/core"
+	"atmshop/core/filestore"
+	"atmshop/core/terminal"
 	"atmshop/lib/docstore"
 	"atmshop/lib/localzone"
 )
@@ -78,7 +80,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Before Open, which creates the folder when it is missing.
 	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
 	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
-	store, err := docstore.Open(ctx, cfg.DBDir, docstore.Options{
+	store, err := filestore.Open(ctx, cfg.DBDir, docstore.Options{
 		LockTimeout: cfg.LockTimeout,
 		// After the commit point: the change is done, finishing it is the
 		// store's business, and the operator reads about it in the log.
@@ -93,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer func() { err = errors.Join(err, store.Close()) }()
 
 	bank := &core.Bank{
-		Store:    core.DocStore(store),
+		Store:    store,
 		Settings: cfg.App,
 		Now:      time.Now,
 		Log:      logger.WithField("component", "core"),
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return lockTimedOut(err, cfg)
 	}
-	app, err := core.New(bank, stdin, stdout)
+	app, err := terminal.New(bank, stdin, stdout)
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // lockTimedOut words a start-up that gave up waiting for another copy of
 // the program, for the operator who started this one; other errors pass.
 func lockTimedOut(err error, cfg conf.Config) error {
-	if errors.Is(err, docstore.ErrLockTimeout) || errors.Is(err, core.ErrBusy) {
+	if errors.Is(err, core.ErrBusy) {
 		return fmt.Errorf("another copy of atmshop has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", cfg.DBDir, cfg.LockTimeout)
 	}
 	return err

@@ -19,8 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// terminal runs atmshop on a real pseudo-terminal, as a person would.
-type terminal struct {
+// ptyTerminal runs atmshop on a real pseudo-terminal, as a person would.
+type ptyTerminal struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	master *os.File
@@ -30,7 +30,7 @@ type terminal struct {
 	done   chan error
 }
 
-func startTerminal(t *testing.T) *terminal {
+func startTerminal(t *testing.T) *ptyTerminal {
 	t.Helper()
 	dir := t.TempDir()
 	config, err := os.ReadFile(filepath.Join("testdata", "config.ini"))
@@ -56,7 +56,7 @@ func startTerminal(t *testing.T) *terminal {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{t: t, cmd: cmd, master: master, tty: tty, done: make(chan error, 1)}
+	term := &ptyTerminal{t: t, cmd: cmd, master: master, tty: tty, done: make(chan error, 1)}
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -74,7 +74,7 @@ func startTerminal(t *testing.T) *terminal {
 	return term
 }
 
-func (term *terminal) text() string {
+func (term *ptyTerminal) text() string {
 	term.mu.Lock()
 	defer term.mu.Unlock()
 	return term.screen.String()
@@ -82,7 +82,7 @@ func (term *terminal) text() string {
 
 // waitUntil polls ready until it holds. The limit only stops a hung test;
 // nothing here measures time.
-func (term *terminal) waitUntil(ready func() bool, failure string) {
+func (term *ptyTerminal) waitUntil(ready func() bool, failure string) {
 	term.t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if ready() {
@@ -93,19 +93,19 @@ func (term *terminal) waitUntil(ready func() bool, failure string) {
 }
 
 // waitFor waits until the screen shows want.
-func (term *terminal) waitFor(want string) {
+func (term *ptyTerminal) waitFor(want string) {
 	term.t.Helper()
 	term.waitUntil(func() bool { return strings.Contains(term.text(), want) }, fmt.Sprintf("the screen never showed %q", want))
 }
 
-func (term *terminal) typeKeys(keys string) {
+func (term *ptyTerminal) typeKeys(keys string) {
 	term.t.Helper()
 	if _, err := term.master.Write([]byte(keys)); err != nil {
 		term.t.Fatal(err)
 	}
 }
 
-func (term *terminal) echoOn() bool {
+func (term *ptyTerminal) echoOn() bool {
 	term.t.Helper()
 	modes, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
 	if err != nil {
@@ -115,7 +115,7 @@ func (term *terminal) echoOn() bool {
 }
 
 // waitEchoOff waits until the program has turned echo off for a password.
-func (term *terminal) waitEchoOff() {
+func (term *ptyTerminal) waitEchoOff() {
 	term.t.Helper()
 	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt")
 }
@@ -123,7 +123,7 @@ func (term *terminal) waitEchoOff() {
 // typePassword types password at the password prompt and waits for
 // reply; the password must not have been echoed, and echo must be back on
 // after it.
-func (term *terminal) typePassword(password, reply string) {
+func (term *ptyTerminal) typePassword(password, reply string) {
 	term.t.Helper()
 	term.typeKeys(password + "\r")
 	term.waitFor(reply)
@@ -135,7 +135,7 @@ func (term *terminal) typePassword(password, reply string) {
 	}
 }
 
-func (term *terminal) exitCode() int {
+func (term *ptyTerminal) exitCode() int {
 	term.t.Helper()
 	select {
 	case err := <-term.done:
@@ -185,7 +185,7 @@ func TestTerminalCtrlCAtPasswordRestoresEcho(t *testing.T) {
 }
 
 // state is the process's state letter in /proc: R, S, T (stopped), …
-func (term *terminal) state() byte {
+func (term *ptyTerminal) state() byte {
 	term.t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", term.cmd.Process.Pid))
 	if err != nil {
@@ -200,7 +200,7 @@ func (term *terminal) state() byte {
 
 // setEcho turns the terminal's echo on or off from outside the program,
 // as a shell does while the program is stopped.
-func (term *terminal) setEcho(on bool) {
+func (term *ptyTerminal) setEcho(on bool) {
 	term.t.Helper()
 	fd := int(term.tty.Fd())
 	modes, err := unix.IoctlGetTermios(fd, unix.TCGETS)
@@ -251,13 +251,13 @@ func TestTerminalEchoStaysOffAfterCtrlZAndFg(t *testing.T) {
 func TestTerminalSignalsAtPasswordRestoreEcho(t *testing.T) {
 	tests := []struct {
 		name string
-		send func(term *terminal)
+		send func(term *ptyTerminal)
 		want int
 	}{
-		{"Ctrl-backslash", func(term *terminal) { term.typeKeys("\x1c") }, 128 + int(syscall.SIGQUIT)},
-		{"SIGQUIT", func(term *terminal) { term.signal(syscall.SIGQUIT) }, 131},
-		{"SIGTERM", func(term *terminal) { term.signal(syscall.SIGTERM) }, 143},
-		{"SIGHUP", func(term *terminal) { term.signal(syscall.SIGHUP) }, 129},
+		{"Ctrl-backslash", func(term *ptyTerminal) { term.typeKeys("\x1c") }, 128 + int(syscall.SIGQUIT)},
+		{"SIGQUIT", func(term *ptyTerminal) { term.signal(syscall.SIGQUIT) }, 131},
+		{"SIGTERM", func(term *ptyTerminal) { term.signal(syscall.SIGTERM) }, 143},
+		{"SIGHUP", func(term *ptyTerminal) { term.signal(syscall.SIGHUP) }, 129},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,7 +282,7 @@ func TestTerminalSignalsAtPasswordRestoreEcho(t *testing.T) {
 	}
 }
 
-func (term *terminal) signal(s os.Signal) {
+func (term *ptyTerminal) signal(s os.Signal) {
 	term.t.Helper()
 	if err := term.cmd.Process.Signal(s); err != nil {
 		term.t.Fatal(err)

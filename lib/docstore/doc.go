@@ -1,7 +1,7 @@
 // Package docstore is a crash-safe store of small files under one folder,
 // shared by several goroutines and processes, with multi-file atomic
 // transactions. It knows nothing of what the files mean: it stores bytes
-// under slash-separated names such as "accounts/alex.json".
+// under slash-separated names such as "notes/2026-11.txt".
 //
 // # Transactions and locking
 //

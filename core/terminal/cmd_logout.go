@@ -1,8 +1,8 @@
-package core
+package terminal
 
 import "context"
 
-var logoutCommand = Command{Key: "o", Label: "Log out", Access: Anyone, Run: logout}
+var logoutCommand = Command{Key: "o", Label: "Log out", Help: "End the session and ask for a login", Access: Anyone, Run: logout}
 
 func logout(ctx context.Context, app *App) error {
 	if app.session.User != "" {

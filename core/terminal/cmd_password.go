@@ -1,11 +1,13 @@
-package core
+package terminal
 
 import (
 	"context"
 	"errors"
+
+	"atmshop/core"
 )
 
-var passwordCommand = Command{Key: "8", Label: "Change password", Access: LoggedIn, Run: changePassword}
+var passwordCommand = Command{Key: "8", Label: "Change password", Help: "Set a new password", Access: LoggedIn, Run: changePassword}
 
 func changePassword(ctx context.Context, app *App) error {
 	current, err := app.AskPassword(ctx, "current password: ")
@@ -21,10 +23,10 @@ func changePassword(ctx context.Context, app *App) error {
 		return err
 	}
 	if newPassword != again {
-		return refuse(ErrBadInput, "The two new passwords differ; nothing was changed.")
+		return core.Refuse(core.ErrBadInput, "The two new passwords differ; nothing was changed.")
 	}
 	err = app.Bank().ChangePassword(ctx, app.User(), current, newPassword)
-	if errors.Is(err, ErrLocked) {
+	if errors.Is(err, core.ErrLocked) {
 		// Too many wrong current passwords: whoever is at the terminal
 		// may not be the user. End the session as a failed login would.
 		app.log.WithField("user", app.User()).Info("logout: account locked by wrong current passwords")

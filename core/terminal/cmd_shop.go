@@ -1,4 +1,4 @@
-package core
+package terminal
 
 import (
 	"context"
@@ -6,9 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"atmshop/core"
 )
 
-var shopCommand = Command{Key: "1", Label: "Shop", Access: LoggedIn, Run: shop}
+var shopCommand = Command{Key: "1", Label: "Shop", Help: "Browse the catalog, fill a cart and pay for it by card", Access: LoggedIn, Run: shop}
 
 const shopHelp = "Type an item number to add it, c to see the cart, e to edit it, x to check out, b to go back."
 
@@ -47,7 +49,7 @@ func shop(ctx context.Context, app *App) error {
 	}
 }
 
-func showCatalog(app *App, catalog []Item) {
+func showCatalog(app *App, catalog []core.Item) {
 	if len(catalog) == 0 {
 		app.Printf("The shop has nothing for sale: its [shop] section in the configuration is empty.\n")
 		return
@@ -63,7 +65,7 @@ func showCatalog(app *App, catalog []Item) {
 	}
 }
 
-func showCart(app *App, cart *Cart) {
+func showCart(app *App, cart *core.Cart) {
 	if len(cart.Lines) == 0 {
 		app.Printf("The cart is empty.\n")
 		return
@@ -91,18 +93,18 @@ func askNumber(ctx context.Context, app *App, question, what string, maxN int) (
 func parseNumber(answer, what string, maxN int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(answer))
 	if err != nil || n < 0 || n > maxN {
-		return 0, refuse(ErrBadInput, "Invalid %s %q: type a whole number from 0 to %d.", what, truncate(strings.TrimSpace(answer)), maxN)
+		return 0, core.Refuse(core.ErrBadInput, "Invalid %s %q: type a whole number from 0 to %d.", what, core.Excerpt(strings.TrimSpace(answer)), maxN)
 	}
 	return n, nil
 }
 
-func addToCart(ctx context.Context, app *App, cart *Cart, catalog []Item, choice string) error {
+func addToCart(ctx context.Context, app *App, cart *core.Cart, catalog []core.Item, choice string) error {
 	n, err := strconv.Atoi(choice)
 	if err != nil || n < 1 || n > len(catalog) {
-		return refuse(ErrBadInput, "Unknown choice %q. %s", truncate(choice), shopHelp)
+		return core.Refuse(core.ErrBadInput, "Unknown choice %q. %s", core.Excerpt(choice), shopHelp)
 	}
 	item := catalog[n-1]
-	q, err := askNumber(ctx, app, "quantity> ", "quantity", MaxQuantity)
+	q, err := askNumber(ctx, app, "quantity> ", "quantity", core.MaxQuantity)
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func addToCart(ctx context.Context, app *App, cart *Cart, catalog []Item, choice
 	return nil
 }
 
-func editCart(ctx context.Context, app *App, cart *Cart) error {
+func editCart(ctx context.Context, app *App, cart *core.Cart) error {
 	showCart(app, cart)
 	if len(cart.Lines) == 0 {
 		return nil
@@ -126,7 +128,7 @@ func editCart(ctx context.Context, app *App, cart *Cart) error {
 	if err != nil || line == 0 {
 		return err
 	}
-	q, err := askNumber(ctx, app, "new quantity (0 removes it)> ", "quantity", MaxQuantity)
+	q, err := askNumber(ctx, app, "new quantity (0 removes it)> ", "quantity", core.MaxQuantity)
 	if err != nil {
 		return err
 	}
@@ -139,9 +141,9 @@ func editCart(ctx context.Context, app *App, cart *Cart) error {
 
 // checkout pays for the cart after a confirmation; done is true when the
 // order went through.
-func checkout(ctx context.Context, app *App, cart *Cart) (done bool, err error) {
+func checkout(ctx context.Context, app *App, cart *core.Cart) (done bool, err error) {
 	if len(cart.Lines) == 0 {
-		return false, refuse(ErrBadInput, "The cart is empty: add an item by its number first.")
+		return false, core.Refuse(core.ErrBadInput, "The cart is empty: add an item by its number first.")
 	}
 	showCart(app, cart)
 	ok, err := app.Confirm(ctx, fmt.Sprintf("Pay %s by card?", cart.Total()))

@@ -1,4 +1,4 @@
-package core
+package terminal
 
 import (
 	"context"
@@ -11,22 +11,21 @@ import (
 	"atmshop/lib/prompt"
 
 	"github.com/sirupsen/logrus"
-)
 
-// FileOnlyField marks a log entry that must reach the log file and never
-// the console (the reason a login failed, say): the console sink skips
-// entries that have this field set to true.
-const FileOnlyField = "file_only"
+	"atmshop/core"
+)
 
 // App is the interactive program: a login, then a menu of commands, over
 // a prompt. Build it with New and call Run.
 type App struct {
-	bank    *Bank
-	prompt  *prompt.Prompter
-	out     io.Writer
-	log     *logrus.Entry
-	menu    *Menu
-	session Session
+	bank   *core.Bank
+	prompt *prompt.Prompter
+	out    io.Writer
+	log    *logrus.Entry
+	menu   *Menu
+	// adminMenu is built with menu, so a mistake in it stops New too.
+	adminMenu *Menu
+	session   Session
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
@@ -36,7 +35,7 @@ type Session struct {
 	User       string
 	Admin      bool
 	LastActive time.Time
-	Cart       Cart
+	Cart       core.Cart
 }
 
 // errQuit ends Run normally; errBack leaves a sub-menu; errSessionChanged
@@ -51,12 +50,22 @@ var (
 
 // New builds the app around a bank, reading answers from in and writing
 // to out.
-func New(bank *Bank, in io.Reader, out io.Writer) (*App, error) {
-	menu, err := NewMenu(Commands())
+func New(bank *core.Bank, in io.Reader, out io.Writer) (*App, error) {
+	return newApp(bank, in, out, Commands(), AdminCommands())
+}
+
+// newApp validates both menus before anything is shown: a duplicate key
+// in either is a programming mistake found at start-up.
+func newApp(bank *core.Bank, in io.Reader, out io.Writer, main, admin []Command) (*App, error) {
+	menu, err := NewMenu(main)
 	if err != nil {
 		return nil, err
 	}
-	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu}, nil
+	adminMenu, err := NewMenu(admin)
+	if err != nil {
+		return nil, fmt.Errorf("admin menu: %w", err)
+	}
+	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
@@ -102,9 +111,13 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 		if choice == "" {
 			continue
 		}
+		if choice == helpKey {
+			menu.help(a)
+			continue
+		}
 		cmd, ok := menu.lookup(choice, a.session.Admin)
 		if !ok {
-			a.Printf("Unknown choice %q: type one of the keys on the left of the menu.\n", truncate(choice))
+			a.Printf("Unknown choice %q: type one of the keys on the left of the menu.\n", core.Excerpt(choice))
 			continue
 		}
 		err = a.report(cmd.Run(ctx, a))
@@ -120,12 +133,12 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 // report shows an action's error to the person and decides whether the
 // session goes on: refusals and internal errors are reported and the menu
 // continues; quitting, the end of input and Ctrl-C end it. This is the one
-// place errors become messages. Only a *Refusal is written for the person;
+// place errors become messages. Only a *core.Refusal is written for the person;
 // any other error (corrupt data included) may name files and balances, so
 // the person gets one plain sentence with an incident id and the details
 // go to the log under that id.
 func (a *App) report(err error) error {
-	var refusal *Refusal
+	var refusal *core.Refusal
 	switch {
 	case err == nil:
 		return nil
@@ -134,17 +147,17 @@ func (a *App) report(err error) error {
 		return err
 	case errors.As(err, &refusal):
 		a.Printf("%s\n", refusal.Msg)
-	case errors.Is(err, ErrBusy):
-		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, FileOnlyField: true}).Warn("gave up waiting for the data lock")
+	case errors.Is(err, core.ErrBusy):
+		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, core.FileOnlyField: true}).Warn("gave up waiting for the data lock")
 		a.Printf("Another copy of atmshop has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n")
 	default:
 		what := "internal error"
-		if errors.Is(err, ErrCorrupt) {
+		if errors.Is(err, core.ErrCorrupt) {
 			what = "corrupt data: the file must be repaired or restored by the operator"
 		}
-		id := newIncident()
+		id := core.NewIncident()
 		// File only: the console is the person's terminal.
-		a.log.WithError(err).WithFields(logrus.Fields{"incident": id, "user": a.session.User, FileOnlyField: true}).Error(what)
+		a.log.WithError(err).WithFields(logrus.Fields{"incident": id, "user": a.session.User, core.FileOnlyField: true}).Error(what)
 		a.Printf("Sorry, something went wrong on our side; nothing was changed. Incident %s (quote it to the bank).\n", id)
 	}
 	return nil
@@ -227,7 +240,7 @@ func (a *App) keepAlive(ctx context.Context) error {
 		return err
 	}
 	if a.session.User != previous {
-		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User, FileOnlyField: true}).Info("session expired; another user logged in: cart and unfinished action dropped")
+		a.log.WithFields(logrus.Fields{"user": previous, "next": a.session.User, core.FileOnlyField: true}).Info("session expired; another user logged in: cart and unfinished action dropped")
 		a.Printf("The previous session had expired, so its cart and unfinished action were dropped; nothing was paid or changed.\n")
 		return errSessionChanged
 	}
@@ -247,7 +260,7 @@ func (a *App) askWith(ctx context.Context, question string, read func(context.Co
 
 // AskMoney asks for an amount of yuan, more than 0. A bad or empty answer
 // is refused (nothing is done).
-func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
+func (a *App) AskMoney(ctx context.Context, question string) (core.Money, error) {
 	answer, err := a.Ask(ctx, question)
 	if err != nil {
 		return 0, err
@@ -256,18 +269,18 @@ func (a *App) AskMoney(ctx context.Context, question string) (Money, error) {
 	if err != nil {
 		return 0, err
 	}
-	return m, checkPositive(m)
+	return m, core.CheckPositive(m)
 }
 
 // parseAmount reads an amount of yuan answered to a question about what;
 // it may be 0. A bad answer is refused, naming what.
-func parseAmount(answer, what string) (Money, error) {
-	m, err := ParseMoney(answer)
-	if errors.Is(err, ErrAmountTooLarge) {
-		return 0, TooLargeRefusal()
+func parseAmount(answer, what string) (core.Money, error) {
+	m, err := core.ParseMoney(answer)
+	if errors.Is(err, core.ErrAmountTooLarge) {
+		return 0, core.TooLargeRefusal()
 	}
 	if err != nil {
-		return 0, refuse(ErrBadInput, "Invalid %s %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", what, truncate(strings.TrimSpace(answer)))
+		return 0, core.Refuse(core.ErrBadInput, "Invalid %s %q: write a number of yuan with at most two decimals, like 100 or 99.50. Nothing was changed.", what, core.Excerpt(strings.TrimSpace(answer)))
 	}
 	return m, nil
 }
@@ -286,7 +299,7 @@ func (a *App) Confirm(ctx context.Context, question string) (bool, error) {
 func (a *App) User() string { return a.session.User }
 
 // Bank is the bank the app works on.
-func (a *App) Bank() *Bank { return a.bank }
+func (a *App) Bank() *core.Bank { return a.bank }
 
 // Printf writes to the person at the terminal.
 func (a *App) Printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }

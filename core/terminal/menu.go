@@ -1,8 +1,11 @@
-package core
+package terminal
 
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
+
+	"atmshop/core"
 )
 
 // Action is what a menu command does.
@@ -23,9 +26,13 @@ const (
 type Command struct {
 	Key    string // what the user types
 	Label  string // what the menu shows
+	Help   string // one line that says what it does, listed by "?"
 	Access Access
 	Run    Action
 }
+
+// helpKey lists a menu's commands with their help.
+const helpKey = "?"
 
 // Menu is a validated, ordered set of commands.
 type Menu struct {
@@ -39,8 +46,8 @@ type Menu struct {
 func NewMenu(commands []Command) (*Menu, error) {
 	m := &Menu{byKey: map[string]int{}}
 	for _, c := range commands {
-		if c.Key == "" || c.Label == "" || c.Run == nil {
-			return nil, fmt.Errorf("menu command %q (%q) needs a key, a label and a Run function", c.Key, c.Label)
+		if c.Key == "" || c.Key == helpKey || c.Label == "" || c.Help == "" || c.Run == nil {
+			return nil, fmt.Errorf("menu command %q (%q) needs a key other than %q, a label, a help line and a Run function", c.Key, c.Label, helpKey)
 		}
 		if _, dup := m.byKey[c.Key]; dup {
 			return nil, fmt.Errorf("menu key %q is used twice (%q and %q)", c.Key, m.commands[m.byKey[c.Key]].Label, c.Label)
@@ -66,6 +73,21 @@ func (m *Menu) lookup(key string, admin bool) (Command, bool) {
 		return Command{}, false
 	}
 	return m.commands[i], true
+}
+
+// help lists the commands the user can see, with their help.
+func (m *Menu) help(app *App) {
+	width := 0
+	for _, c := range m.commands {
+		if visible(c, app.session.Admin) {
+			width = max(width, utf8.RuneCountInString(c.Label))
+		}
+	}
+	for _, c := range m.commands {
+		if visible(c, app.session.Admin) {
+			app.Printf("  %-2s %-*s  %s\n", c.Key, width, c.Label, c.Help)
+		}
+	}
 }
 
 func (m *Menu) show(app *App) {
@@ -98,7 +120,7 @@ func RequireLogin(next Action) Action {
 func RequireAdmin(next Action) Action {
 	return func(ctx context.Context, app *App) error {
 		if !app.session.Admin {
-			return refuseNotAdmin()
+			return core.NotAdminRefusal()
 		}
 		return next(ctx, app)
 	}

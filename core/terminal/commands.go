@@ -1,4 +1,4 @@
-package core
+package terminal
 
 // Commands is the main menu, in the order it is shown. Each command lives
 // in its own cmd_*.go file; adding one means writing that file and adding

@@ -1,11 +1,11 @@
-package core
+package terminal
 
 import (
 	"context"
 	"fmt"
 )
 
-var withdrawCommand = Command{Key: "4", Label: "Withdraw cash", Access: LoggedIn, Run: withdraw}
+var withdrawCommand = Command{Key: "4", Label: "Withdraw cash", Help: "Take out cash; a fee is charged on top", Access: LoggedIn, Run: withdraw}
 
 func withdraw(ctx context.Context, app *App) error {
 	amount, err := app.AskMoney(ctx, "amount> ")

@@ -1,13 +1,15 @@
-package core
+package terminal
 
 import (
 	"context"
 	"slices"
 	"strings"
 	"time"
+
+	"atmshop/core"
 )
 
-var statementCommand = Command{Key: "6", Label: "Statement", Access: LoggedIn, Run: statement}
+var statementCommand = Command{Key: "6", Label: "Statement", Help: "List a month's entries, with money in and out", Access: LoggedIn, Run: statement}
 
 func statement(ctx context.Context, app *App) error {
 	answer, err := app.Ask(ctx, "month (YYYY-MM, empty for this month)> ")
@@ -18,7 +20,7 @@ func statement(ctx context.Context, app *App) error {
 	month := now
 	if answer = strings.TrimSpace(answer); answer != "" {
 		if month, err = time.ParseInLocation("2006-01", answer, now.Location()); err != nil {
-			return refuse(ErrBadInput, "Invalid month %q: write it like %s.", truncate(answer), now.Format("2006-01"))
+			return core.Refuse(core.ErrBadInput, "Invalid month %q: write it like %s.", core.Excerpt(answer), now.Format("2006-01"))
 		}
 	}
 	s, err := app.Bank().Statement(ctx, app.User(), month)

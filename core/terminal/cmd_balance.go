@@ -1,8 +1,8 @@
-package core
+package terminal
 
 import "context"
 
-var balanceCommand = Command{Key: "2", Label: "Balance", Access: LoggedIn, Run: balance}
+var balanceCommand = Command{Key: "2", Label: "Balance", Help: "Show the balance, the credit limit and what is available", Access: LoggedIn, Run: balance}
 
 func balance(ctx context.Context, app *App) error {
 	a, err := app.Bank().Account(ctx, app.User())

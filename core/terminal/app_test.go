@@ -1,8 +1,9 @@
-package core_test
+package terminal_test
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"atmshop/core"
+	"atmshop/core/banktest"
+	"atmshop/core/terminal"
 
 	"github.com/sirupsen/logrus"
 )
@@ -20,7 +23,7 @@ import (
 // "#" lines to hook, to change the world between two answers.
 type scriptReader struct {
 	lines   []string
-	clock   *clock
+	clock   *banktest.Clock
 	hook    func(line string)
 	pending string // the rest of a line longer than a Read's buffer
 }
@@ -53,10 +56,17 @@ func (r *scriptReader) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// fixture is banktest's bank with the screens' helpers.
+type fixture struct{ *banktest.Fixture }
+
+func newFixture(t *testing.T) *fixture { return &fixture{banktest.New(t)} }
+
+const invalidLogin = "Invalid username or password. (After 3 failed tries an account is locked for 15 minutes.)"
+
 func (f *fixture) script(t *testing.T, lines ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	app, err := core.New(f.bank, &scriptReader{lines: lines, clock: f.clock}, &out)
+	app, err := terminal.New(f.Bank, &scriptReader{lines: lines, clock: f.Clock}, &out)
 	if err != nil {
 		t.Fatalf("new app: %v", err)
 	}
@@ -99,7 +109,7 @@ func TestLoginFailureAsksAgainWithOneMessage(t *testing.T) {
 	}
 	assertContains(t, out, "Welcome, alice.")
 	var reasons []string
-	for _, e := range f.logs.AllEntries() {
+	for _, e := range f.Logs.AllEntries() {
 		reasons = append(reasons, e.Message)
 	}
 	all := strings.Join(reasons, "|")
@@ -108,7 +118,7 @@ func TestLoginFailureAsksAgainWithOneMessage(t *testing.T) {
 			t.Errorf("log lacks %q; log: %s", want, all)
 		}
 	}
-	for _, e := range f.logs.AllEntries() {
+	for _, e := range f.Logs.AllEntries() {
 		s, _ := e.String()
 		if strings.Contains(s, "alice-pw") || strings.Contains(s, "wrong") && !strings.Contains(s, "wrong password") {
 			t.Errorf("a password reached the log: %s", s)
@@ -152,10 +162,10 @@ func TestTransfer(t *testing.T) {
 	f := newFixture(t)
 	out := f.script(t, "alice", "alice-pw", "3", "bob", "100.5", "y", "q")
 	assertContains(t, out, "Transferred 100.50 to bob")
-	if got, want := f.balance(t, "alice"), core.Money(100000-10050); got != want {
+	if got, want := f.Balance(t, "alice"), core.Money(100000-10050); got != want {
 		t.Errorf("alice has %s, want %s", got, want)
 	}
-	if got, want := f.balance(t, "bob"), core.Money(5000+10050); got != want {
+	if got, want := f.Balance(t, "bob"), core.Money(5000+10050); got != want {
 		t.Errorf("bob has %s, want %s", got, want)
 	}
 }
@@ -181,11 +191,11 @@ func TestTransferRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			before := f.snapshot()
+			before := f.Snapshot()
 			lines := append(append([]string{"alice", "alice-pw", "3"}, tc.answer...), "q")
 			out := f.script(t, lines...)
 			assertContains(t, out, tc.want)
-			f.assertUnchanged(t, before)
+			f.AssertUnchanged(t, before)
 		})
 	}
 }
@@ -193,7 +203,7 @@ func TestTransferRefusals(t *testing.T) {
 func TestTransferUpToTheCreditLimit(t *testing.T) {
 	f := newFixture(t)
 	f.script(t, "alice", "alice-pw", "3", "bob", "16000", "y", "q")
-	if got, want := f.balance(t, "alice"), core.Money(-1500000); got != want {
+	if got, want := f.Balance(t, "alice"), core.Money(-1500000); got != want {
 		t.Errorf("alice has %s, want %s", got, want)
 	}
 	out := f.script(t, "alice", "alice-pw", "2", "q")
@@ -204,7 +214,7 @@ func TestNoCreditMeansOnlyTheBalance(t *testing.T) {
 	f := newFixture(t)
 	out := f.script(t, "bob", "bob-pw", "3", "alice", "50.01", "y", "3", "alice", "50", "y", "q")
 	assertContains(t, out, "Insufficient funds", "Transferred 50.00 to alice")
-	if got := f.balance(t, "bob"); got != 0 {
+	if got := f.Balance(t, "bob"); got != 0 {
 		t.Errorf("bob has %s, want 0.00", got)
 	}
 }
@@ -245,18 +255,18 @@ func TestLockoutAfterFailedLogins(t *testing.T) {
 		t.Errorf("%d invalid-login answers, want 4; output:\n%s", n, out)
 	}
 	assertLacks(t, out, "Welcome, bob.", "locked until")
-	a, err := f.bank.Account(context.Background(), "bob")
+	a, err := f.Bank.Account(context.Background(), "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := a.LockedUntil, f.clock.Now().Add(15*time.Minute); !got.Equal(want) {
+	if got, want := a.LockedUntil, f.Clock.Now().Add(15*time.Minute); !got.Equal(want) {
 		t.Errorf("bob locked until %v, want %v", got, want)
 	}
 	// The lock is in storage: a new app (a restart) still sees it.
 	out = f.script(t, "bob", "bob-pw")
 	assertContains(t, out, invalidLogin)
 	assertLacks(t, out, "Welcome, bob.")
-	f.clock.Advance(15 * time.Minute)
+	f.Clock.Advance(15 * time.Minute)
 	out = f.script(t, "bob", "bob-pw", "q")
 	assertContains(t, out, "Welcome, bob.")
 }
@@ -264,12 +274,12 @@ func TestLockoutAfterFailedLogins(t *testing.T) {
 func TestSuccessResetsFailedLogins(t *testing.T) {
 	f := newFixture(t)
 	f.script(t, "bob", "x1", "bob", "x2", "bob", "bob-pw", "o", "bob", "x3", "bob", "x4", "bob", "bob-pw", "q")
-	a, err := f.bank.Account(context.Background(), "bob")
+	a, err := f.Bank.Account(context.Background(), "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Locked(f.clock.Now()) || a.FailedLogins != 0 {
-		t.Errorf("bob locked=%v failures=%d, want unlocked with 0", a.Locked(f.clock.Now()), a.FailedLogins)
+	if a.Locked(f.Clock.Now()) || a.FailedLogins != 0 {
+		t.Errorf("bob locked=%v failures=%d, want unlocked with 0", a.Locked(f.Clock.Now()), a.FailedLogins)
 	}
 }
 
@@ -307,14 +317,14 @@ func TestSessionExpiryInsideACommand(t *testing.T) {
 		})
 		t.Run(tc.name+", another user drops it", func(t *testing.T) {
 			f := newFixture(t)
-			before := f.snapshot()
+			before := f.Snapshot()
 			var lines []string
 			lines = append(append(append(lines, login...), tc.before...), "#advance 11m", tc.after[0])
 			lines = append(lines, "bob", "bob-pw", "2", "o", "alice", "alice-pw", "1", "b", "q")
 			out := f.script(t, lines...)
 			assertContains(t, out, "session has expired", "Welcome, bob.", "cart and unfinished action were dropped", "Balance:", "50.00", "shop [cart 0.00]> ")
 			assertLacks(t, out, tc.done)
-			f.assertUnchanged(t, before)
+			f.AssertUnchanged(t, before)
 		})
 	}
 }
@@ -338,12 +348,12 @@ func assertIncident(t *testing.T, f *fixture, out string) {
 	if m == nil {
 		t.Fatalf("no incident id in the output:\n%s", out)
 	}
-	for _, e := range f.logs.AllEntries() {
+	for _, e := range f.Logs.AllEntries() {
 		if e.Data["incident"] == m[1] {
 			if e.Data[core.FileOnlyField] != true {
 				t.Errorf("the entry for %s is not file-only: the console would show the details", m[1])
 			}
-			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+			if err, _ := e.Data[logrus.ErrorKey].(error); !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "bob") {
 				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
 			}
 			return
@@ -352,11 +362,7 @@ func assertIncident(t *testing.T, f *fixture, out string) {
 	t.Errorf("no log entry with incident=%s", m[1])
 }
 
-func corruptBob(f *fixture) {
-	f.store.mu.Lock()
-	defer f.store.mu.Unlock()
-	f.store.files["accounts/bob.json"] = []byte(`{"name":"bob","password_hash":"x","balance_fen":-99,"credit_limit_fen":0}`)
-}
+func corruptBob(f *fixture) { f.Store.DamageAccount("bob") }
 
 // A corrupt document is an internal matter: the person gets one sentence
 // and an incident id, the log gets the file and what is wrong with it.
@@ -379,11 +385,11 @@ func TestInternalErrorsShowAnIncidentOnly(t *testing.T) {
 
 func TestAdminSetLimitEmptyCancels(t *testing.T) {
 	f := newFixture(t)
-	before := f.snapshot()
+	before := f.Snapshot()
 	out := f.script(t, "root", "root-pw", "a", "3", "bob", "", "b", "q")
 	assertContains(t, out, "Nothing was changed.")
 	assertLacks(t, out, "The credit limit of bob is now")
-	f.assertUnchanged(t, before)
+	f.AssertUnchanged(t, before)
 }
 
 // Admin add checks the new name as soon as it is typed; the answers after
@@ -415,10 +421,10 @@ func TestAdminListNamesABrokenAccount(t *testing.T) {
 	}
 	assertLacks(t, out, "db/", "balance_fen", "Sorry")
 	var found bool
-	for _, e := range f.logs.AllEntries() {
+	for _, e := range f.Logs.AllEntries() {
 		if e.Data["incident"] == m[1] {
 			found = true
-			if err, _ := e.Data[logrus.ErrorKey].(error); err == nil || !strings.Contains(err.Error(), "db/accounts/bob.json") {
+			if err, _ := e.Data[logrus.ErrorKey].(error); !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "bob") {
 				t.Errorf("log entry for %s has error %v, want the details", m[1], e.Data[logrus.ErrorKey])
 			}
 		}

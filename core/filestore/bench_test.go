@@ -1,4 +1,4 @@
-package core_test
+package filestore_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"atmshop/core"
+	"atmshop/core/filestore"
 	"atmshop/lib/docstore"
 )
 
@@ -17,7 +18,7 @@ import (
 // disk: every Transfer is durable (journal fsync) before it returns. Run
 // them with, for example:
 //
-//	go test -run XXX -bench . -benchtime 200x ./core
+//	go test -run XXX -bench . -benchtime 200x ./core/filestore
 //
 // They report numbers only; nothing here asserts a time.
 
@@ -39,7 +40,7 @@ func benchBank(b *testing.B) (*core.Bank, *docstore.Store) {
 	logger.SetOutput(io.Discard)
 	logger.SetLevel(logrus.WarnLevel)
 	bank := &core.Bank{
-		Store: core.DocStore(store),
+		Store: filestore.New(store),
 		Settings: core.Settings{
 			SessionTimeout:     10 * time.Minute,
 			MaxFailedLogins:    3,
@@ -85,8 +86,8 @@ func BenchmarkStatement(b *testing.B) {
 	const entriesPerMonth = 200
 	for _, months := range []int{1, 12} {
 		b.Run(fmt.Sprintf("months=%d", months), func(b *testing.B) {
-			bank, store := benchBank(b)
-			last := fillHistory(b, bank, store, "cleo", months, entriesPerMonth)
+			bank, _ := benchBank(b)
+			last := fillHistory(b, bank, "cleo", months, entriesPerMonth)
 			s, err := bank.Statement(context.Background(), "cleo", last)
 			if err != nil {
 				b.Fatal(err)
@@ -107,12 +108,12 @@ func BenchmarkStatement(b *testing.B) {
 // benchStart's month and that month itself, and returns that last month.
 // It runs the real Bank.Repay, all inside one docstore transaction
 // (through oneTx), so the setup costs one fsync instead of one per entry.
-func fillHistory(b *testing.B, bank *core.Bank, store *docstore.Store, name string, months, perMonth int) time.Time {
+func fillHistory(b *testing.B, bank *core.Bank, name string, months, perMonth int) time.Time {
 	b.Helper()
 	first := benchStart.AddDate(0, -(months - 1), 0)
-	err := store.Update(context.Background(), func(tx *docstore.Tx) error {
+	err := bank.Store.Update(context.Background(), func(tx core.Tx) error {
 		batch := *bank
-		batch.Store = oneTx{tx, store}
+		batch.Store = oneTx{tx}
 		for m := range months {
 			day := first.AddDate(0, m, 0)
 			for i := range perMonth {
@@ -131,16 +132,12 @@ func fillHistory(b *testing.B, bank *core.Bank, store *docstore.Store, name stri
 	return benchStart
 }
 
-// oneTx is a core.Store whose every transaction is the same open docstore
+// oneTx is a core.Store whose every transaction is the same open
 // transaction: many Bank calls then commit together.
-type oneTx struct {
-	tx    *docstore.Tx
-	store *docstore.Store
-}
+type oneTx struct{ tx core.Tx }
 
 func (o oneTx) Update(_ context.Context, fn func(core.Tx) error) error { return fn(o.tx) }
 func (o oneTx) View(_ context.Context, fn func(core.Tx) error) error   { return fn(o.tx) }
-func (o oneTx) Path(name string) string                                { return o.store.Path(name) }
 
 // BenchmarkAuthenticate is a successful login at bcrypt cost 4 (the
 // shipped config.ini uses 10, where bcrypt alone takes about 64 times

@@ -1,8 +1,8 @@
-package core
+package terminal
 
 import "context"
 
-var repayCommand = Command{Key: "5", Label: "Repay / deposit", Access: LoggedIn, Run: repay}
+var repayCommand = Command{Key: "5", Label: "Repay / deposit", Help: "Pay money in, reducing what is owed", Access: LoggedIn, Run: repay}
 
 func repay(ctx context.Context, app *App) error {
 	amount, err := app.AskMoney(ctx, "amount> ")

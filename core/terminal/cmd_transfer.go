@@ -1,11 +1,13 @@
-package core
+package terminal
 
 import (
 	"context"
 	"strings"
+
+	"atmshop/core"
 )
 
-var transferCommand = Command{Key: "3", Label: "Transfer", Access: LoggedIn, Run: transfer}
+var transferCommand = Command{Key: "3", Label: "Transfer", Help: "Send money to another user", Access: LoggedIn, Run: transfer}
 
 func transfer(ctx context.Context, app *App) error {
 	to, err := app.Ask(ctx, "recipient> ")
@@ -20,12 +22,12 @@ func transfer(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	ok, err := app.Confirm(ctx, "Transfer "+amount.String()+" to "+truncate(to)+"?")
+	ok, err := app.Confirm(ctx, "Transfer "+amount.String()+" to "+core.Excerpt(to)+"?")
 	if err != nil || !ok {
 		app.Printf("Transfer cancelled; nothing was changed.\n")
 		return err
 	}
-	ref, err := app.Bank().Transfer(ctx, TransferRequest{Ref: NewTransferRef(), From: app.User(), To: to, Amount: amount})
+	ref, err := app.Bank().Transfer(ctx, core.TransferRequest{Ref: core.NewTransferRef(), From: app.User(), To: to, Amount: amount})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package core_test
+package filestore_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"atmshop/core"
+	"atmshop/core/banktest"
+	"atmshop/lib/docstore"
 )
 
 // FuzzAccountDocument feeds any bytes to the app as bob's account file:
@@ -29,8 +31,8 @@ func FuzzAccountDocument(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		fx := newFixture(t)
-		fx.store.files["accounts/bob.json"] = doc
+		fx := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+		fx.write(t, "accounts/bob.json", string(doc))
 		a, err := fx.bank.Account(context.Background(), "bob")
 		if err != nil {
 			if !errors.Is(err, core.ErrCorrupt) {
@@ -40,7 +42,7 @@ func FuzzAccountDocument(f *testing.F) {
 			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("transfer to a corrupt account: %v, want ErrCorrupt", err)
 			}
-			if string(fx.store.files["accounts/bob.json"]) != string(doc) {
+			if fx.read(t, "accounts/bob.json") != string(doc) {
 				t.Fatalf("the corrupt file was overwritten")
 			}
 			return
@@ -64,8 +66,8 @@ func FuzzLedgerDocument(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		fx := newFixture(t)
-		fx.store.files["ledger/alice/2026-10.jsonl"] = doc
+		fx := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+		fx.write(t, "ledger/alice/2026-10.jsonl", string(doc))
 		_, err := fx.bank.Statement(context.Background(), "alice", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil && !errors.Is(err, core.ErrCorrupt) {
 			t.Fatalf("statement over a bad ledger: %v, want nil or ErrCorrupt", err)

@@ -1,5 +1,0 @@
-package core
-
-import "context"
-
-var quitCommand = Command{Key: "q", Label: "Quit", Access: Anyone, Run: func(context.Context, *App) error { return errQuit }}

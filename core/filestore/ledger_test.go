@@ -1,0 +1,62 @@
+package filestore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"atmshop/core"
+	"atmshop/core/banktest"
+	"atmshop/lib/docstore"
+)
+
+// TestPostingChecksTheLedgerEnd: a posting reads the end of the latest
+// month file; a last line longer than the window it reads is read whole,
+// and a torn, unreadable or disagreeing last line is corrupt data, which
+// no posting writes over.
+func TestPostingChecksTheLedgerEnd(t *testing.T) {
+	f := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+	const doc = "ledger/bob/2026-11.jsonl"
+	good := f.read(t, doc)
+	var e map[string]any
+	if err := json.Unmarshal([]byte(good), &e); err != nil {
+		t.Fatal(err)
+	}
+	e["note"] = strings.Repeat("n", 20<<10)
+	long, _ := json.Marshal(e)
+	f.write(t, doc, string(long)+"\n")
+	if err := f.bank.Repay(context.Background(), "bob", 100); err != nil {
+		t.Errorf("repay after a long valid entry: %v", err)
+	}
+	for name, ledger := range map[string]string{
+		"torn":          good[:len(good)-5],
+		"garbage":       good + "garbage\n",
+		"wrong balance": strings.Replace(good, `"balance_after_fen":5000`, `"balance_after_fen":4000`, 1),
+	} {
+		f.write(t, doc, ledger)
+		if err := f.bank.Repay(context.Background(), "bob", 100); !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), doc) {
+			t.Errorf("%s ledger: repay gave %v, want ErrCorrupt naming the file", name, err)
+		}
+		if got := f.read(t, doc); got != ledger {
+			t.Errorf("%s ledger was written over", name)
+		}
+	}
+}
+
+// TestEndOfLedgerCheckReadsTheLatestMonth: a wrong balance in the latest
+// month file is found even when the current month has no file yet.
+func TestEndOfLedgerCheckReadsTheLatestMonth(t *testing.T) {
+	f := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+	const doc = "ledger/bob/2026-11.jsonl"
+	f.write(t, doc, strings.Replace(f.read(t, doc), `"balance_after_fen":5000`, `"balance_after_fen":4000`, 1))
+	f.clock.Set(time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC))
+	if err := f.bank.Repay(context.Background(), "bob", 100); !errors.Is(err, core.ErrCorrupt) {
+		t.Errorf("repay over a November that disagrees with the balance, in January: %v, want ErrCorrupt", err)
+	}
+	if got := f.read(t, "ledger/bob/2027-01.jsonl"); got != "" {
+		t.Errorf("January was written: %q", got)
+	}
+}
