@@ -57,7 +57,7 @@ func NewLogger(l Logging, console io.Writer) (*logrus.Logger, io.Closer, error) 
 // be written. It says nothing of paths or system errors: the person at the
 // terminal can do nothing with them, and the operator finds the file
 // missing its lines.
-const logFileNote = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
+const logFileNote = "Note: the log file cannot be written at the moment; " + core.ProgramName + " carries on, and every money movement is still recorded in the ledger."
 
 // sink is one output: entries at level and above, formatted by format.
 type sink struct {

@@ -7,3 +7,8 @@
 // person are *Refusal values; anything else, ErrCorrupt included, is for
 // the operator's log.
 package core
+
+// ProgramName is what the program calls itself to people: in its welcome,
+// its messages and its exit errors. A copy renamed for another program
+// changes it here (see "Make it your own" in the README).
+const ProgramName = "atmshop"

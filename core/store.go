@@ -89,7 +89,7 @@ var (
 	// ErrBusy is wrapped by the error of a transaction that waited too
 	// long for the store's lock: another copy of atmshop holds it,
 	// stopped or hung.
-	ErrBusy = errors.New("another copy of atmshop is using the data")
+	ErrBusy = errors.New("another copy of " + ProgramName + " is using the data")
 )
 
 // Month is a calendar month of the ledger. An entry belongs to the month

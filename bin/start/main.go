@@ -55,7 +55,7 @@ func (s signalled) Error() string { return s.sig.String() + " signal received" }
 // run is the whole program behind main, with everything it touches passed
 // in, so tests can drive it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	flags := flag.NewFlagSet("atmshop", flag.ContinueOnError)
+	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
 	if err := flags.Parse(args); err != nil {
@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// store's business, and the operator reads about it in the log.
 		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
 		OnLockWait: func() {
-			fmt.Fprintln(stdout, "Another copy of atmshop is using the data; waiting for it (Ctrl-C to stop)…")
+			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
 		},
 	})
 	if err != nil {
@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // the program, for the operator who started this one; other errors pass.
 func lockTimedOut(err error, cfg conf.Config) error {
 	if errors.Is(err, core.ErrBusy) {
-		return fmt.Errorf("another copy of atmshop has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", cfg.DBDir, cfg.LockTimeout)
+		return fmt.Errorf("another copy of %s has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", core.ProgramName, cfg.DBDir, cfg.LockTimeout)
 	}
 	return err
 }
@@ -143,10 +143,10 @@ func exitCode(err, cause error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, context.Canceled):
 		if !errors.As(cause, &sig) || sig.sig == os.Interrupt {
-			fmt.Fprintln(stderr, "\natmshop: interrupted")
+			fmt.Fprintf(stderr, "\n%s: interrupted\n", core.ProgramName)
 			return 130
 		}
-		fmt.Fprintf(stderr, "\natmshop: stopped (%s)\n", sig.sig)
+		fmt.Fprintf(stderr, "\n%s: stopped (%s)\n", core.ProgramName, sig.sig)
 		if n, ok := sig.sig.(syscall.Signal); ok {
 			return 128 + int(n)
 		}
@@ -157,7 +157,7 @@ func exitCode(err, cause error, stderr io.Writer) int {
 		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "atmshop: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", core.ProgramName, err)
 		return 1
 	}
 }

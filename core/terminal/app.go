@@ -81,7 +81,7 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) run(ctx context.Context) error {
-	a.Printf("Welcome to atmshop.\n")
+	a.Printf("Welcome to %s.\n", core.ProgramName)
 	for {
 		err := a.serve(ctx, a.menu, "choice> ")
 		if !errors.Is(err, errSessionChanged) {
@@ -149,7 +149,7 @@ func (a *App) report(err error) error {
 		a.Printf("%s\n", refusal.Msg)
 	case errors.Is(err, core.ErrBusy):
 		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, core.FileOnlyField: true}).Warn("gave up waiting for the data lock")
-		a.Printf("Another copy of atmshop has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n")
+		a.Printf("Another copy of %s has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n", core.ProgramName)
 	default:
 		what := "internal error"
 		if errors.Is(err, core.ErrCorrupt) {
