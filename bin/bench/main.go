@@ -39,6 +39,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -203,19 +204,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// moduleRoot is the folder of the atmshop module, whose ./bin/start bench
-// builds. bench is a module of its own (bin/bench/go.mod) that requires
-// atmshop and replaces it with ../.., so "go list -m" names that folder.
+// moduleRoot is the folder of the app's module, whose ./bin/start bench
+// builds. bench is a module of its own (bin/bench/go.mod) that replaces
+// the app's module with ../.., so the app is two folders above bench's
+// go.mod, whatever the app's module is named.
 func moduleRoot(ctx context.Context) (string, error) {
-	out, err := command(ctx, "", "go", "list", "-m", "-f", "{{.Dir}}", "atmshop")
-	if err != nil {
-		return "", fmt.Errorf("find the atmshop module (run bench in its folder: cd bin/bench && go run .): %w", err)
+	out, err := command(ctx, "", "go", "env", "GOMOD")
+	gomod := strings.TrimSpace(out)
+	if err != nil || filepath.Base(filepath.Dir(gomod)) != "bench" {
+		return "", fmt.Errorf("find the app's module: run bench in its own folder (cd bin/bench && go run .); go env GOMOD says %q (%v)", gomod, err)
 	}
-	dir := strings.TrimSpace(out)
-	if dir == "" {
-		return "", errors.New("find the atmshop module: go list -m atmshop names no folder (run bench in its folder: cd bin/bench && go run .)")
+	root := filepath.Dir(filepath.Dir(filepath.Dir(gomod)))
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return "", fmt.Errorf("find the app's module: %w", err)
 	}
-	return dir, nil
+	return root, nil
 }
 
 // workParent picks the folder to hold the temporary data: dir if given (it
