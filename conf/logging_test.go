@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"atmshop/conf"
+	"atmshop/core"
 )
 
 const stamp = `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}` // Python's asctime
@@ -239,7 +240,7 @@ func TestLogFileFailureIsNotedOnceAndTheAppGoesOn(t *testing.T) {
 		logger.Info("transfer ref=t-2")
 		logger.Warn("second warning")
 	})
-	const note = "Note: the log file cannot be written at the moment; atmshop carries on, and every money movement is still recorded in the ledger."
+	note := "Note: the log file cannot be written at the moment; " + core.ProgramName + " carries on, and every money movement is still recorded in the ledger."
 	matchLines(t, "console", console.String(), []string{
 		"^" + regexp.QuoteMeta(note) + "$",
 		`^\[WARNING\].*\]first warning$`,

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"atmshop/core"
 )
 
 // TestWaitingForAnotherCopy holds the store's lock the way a stopped or
@@ -31,7 +33,7 @@ func TestWaitingForAnotherCopy(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, out, "Another copy of atmshop is using the data; waiting")
+		waitFor(t, out, "Another copy of "+core.ProgramName+" is using the data; waiting")
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
@@ -50,10 +52,10 @@ func TestWaitingForAnotherCopy(t *testing.T) {
 		holdLock(t, sb)
 		r := sb.run("alice\nalice-pw\nq\n")
 		checkNoCrash(t, r, 1)
-		if !strings.Contains(r.stdout, "Another copy of atmshop is using the data; waiting") {
+		if !strings.Contains(r.stdout, "Another copy of "+core.ProgramName+" is using the data; waiting") {
 			t.Errorf("no word of the wait on stdout:\n%s", r.stdout)
 		}
-		if !strings.Contains(r.stderr, "another copy of atmshop has held the data in") || !strings.Contains(r.stderr, "2s (lock_timeout)") {
+		if !strings.Contains(r.stderr, "another copy of "+core.ProgramName+" has held the data in") || !strings.Contains(r.stderr, "2s (lock_timeout)") {
 			t.Errorf("stderr does not say why the program gave up:\n%s", r.stderr)
 		}
 	})

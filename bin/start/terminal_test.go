@@ -17,6 +17,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"atmshop/core"
 )
 
 // ptyTerminal runs atmshop on a real pseudo-terminal, as a person would.
@@ -274,7 +276,7 @@ func TestTerminalSignalsAtPasswordRestoreEcho(t *testing.T) {
 				t.Errorf("echo is off after %s at the password prompt", tt.name)
 			}
 			// The program's last words; a stack dump would come before them.
-			term.waitFor("atmshop: stopped")
+			term.waitFor(core.ProgramName + ": stopped")
 			if screen := term.text(); strings.Contains(screen, "goroutine ") || strings.Contains(screen, "SIGQUIT") {
 				t.Errorf("a stack dump reached the terminal:\n%s", screen)
 			}
