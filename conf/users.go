@@ -6,11 +6,6 @@ import (
 	"atmshop/core"
 )
 
-// maxPasswordBytes is bcrypt's limit: it ignores every byte after the 72nd,
-// so a longer password would be accepted on a prefix. A Chinese character
-// takes three bytes in UTF-8.
-const maxPasswordBytes = 72
-
 // user reads a user's section. name has passed core.CheckUsername. A user
 // without credit_limit gets defaultCredit, the [DEFAULT] credit_limit: the
 // one key that is inherited from [DEFAULT] (see the package comment).
@@ -24,8 +19,8 @@ func (l loader) user(name string, entries []entry, defaultCredit core.Money) (co
 			switch {
 			case e.value == "":
 				return u, fmt.Errorf("%s: [%s] password is empty: want at least one character", l.path, name)
-			case len(e.value) > maxPasswordBytes:
-				return u, fmt.Errorf("%s: [%s] password is %d bytes long: want at most %d bytes (a Chinese character takes 3)", l.path, name, len(e.value), maxPasswordBytes)
+			case len(e.value) > core.MaxPasswordBytes:
+				return u, fmt.Errorf("%s: [%s] password is %d bytes long: want at most %d bytes (a Chinese character takes 3)", l.path, name, len(e.value), core.MaxPasswordBytes)
 			}
 			u.Password = e.value
 		case "money":
