@@ -90,6 +90,8 @@ func (m *Menu) help(app *App) {
 	}
 }
 
+// show lists the menu, ending with the help key so that a person finds
+// out what each entry does.
 func (m *Menu) show(app *App) {
 	app.Printf("\n")
 	for _, c := range m.commands {
@@ -97,6 +99,7 @@ func (m *Menu) show(app *App) {
 			app.Printf("  %-2s %s\n", c.Key, c.Label)
 		}
 	}
+	app.Printf("  %-2s %s\n", helpKey, "Help")
 }
 
 // RequireLogin is the seed's @auth decorator: it runs next only within a
