@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,7 +109,7 @@ func scaleSetup(ctx context.Context, b *bench, exe string, accounts int) (*scale
 	}
 	b.logf("scale: writing %s accounts", count(accounts))
 	start := time.Now()
-	if err := writeAccounts(ctx, b, filepath.Join(r.dir, "db", "accounts"), accounts); err != nil {
+	if err := writeAccounts(ctx, b, filepath.Join(r.dir, "db"), accounts); err != nil {
 		return r, err
 	}
 	r.setup = time.Since(start)
@@ -250,25 +249,15 @@ func accountName(i, n int) string {
 	return fmt.Sprintf("u%0*d", len(fmt.Sprint(n)), i)
 }
 
-// storedAccount is an account as core/filestore stores it
-// (accounts/<name>.json); core.Account has no JSON form of its own.
-type storedAccount struct {
-	Name         string     `json:"name"`
-	PasswordHash string     `json:"password_hash"`
-	Balance      core.Money `json:"balance_fen"`
-	CreditLimit  core.Money `json:"credit_limit_fen"`
-	Admin        bool       `json:"admin"`
-	Frozen       bool       `json:"frozen"`
-	FailedLogins int        `json:"failed_logins"`
-	Created      time.Time  `json:"created"`
-	Updated      time.Time  `json:"updated"`
-}
-
-// writeAccounts writes n account documents into dir as the app would have
-// written them, with a pool of workers, all with one bcrypt hash of
-// benchPassword at cost 4.
-func writeAccounts(ctx context.Context, b *bench, dir string, n int) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// writeAccounts writes n account files into the data folder dbDir as the
+// app would have written them (filestore.AccountFile), with a pool of
+// workers, all with one bcrypt hash of benchPassword at cost 4.
+func writeAccounts(ctx context.Context, b *bench, dbDir string, n int) error {
+	first, _, err := filestore.AccountFile(&core.Account{Name: accountName(1, n)})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(dbDir, filepath.FromSlash(first))), 0o700); err != nil {
 		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), bcrypt.MinCost)
@@ -287,10 +276,9 @@ func writeAccounts(ctx context.Context, b *bench, dir string, n int) error {
 				if i > n || ctx.Err() != nil {
 					return
 				}
-				a := storedAccount{Name: accountName(i, n), PasswordHash: string(hash), Balance: 1_000_000, Created: now, Updated: now}
-				data, err := json.MarshalIndent(a, "", "  ")
+				name, data, err := filestore.AccountFile(&core.Account{Name: accountName(i, n), PasswordHash: string(hash), Balance: 1_000_000, Created: now, Updated: now})
 				if err == nil {
-					err = os.WriteFile(filepath.Join(dir, a.Name+".json"), append(data, '\n'), 0o600)
+					err = os.WriteFile(filepath.Join(dbDir, filepath.FromSlash(name)), data, 0o600)
 				}
 				if err != nil {
 					select {
