@@ -245,3 +245,22 @@ func TestFailedWriteNeverLeavesHalfALine(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkWrite writes log-sized lines through one Writer, rotating at
+// 1 MB (about every 9,000 lines) and keeping 3 backups, as one process of
+// the app does.
+func BenchmarkWrite(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.log")
+	w, err := sharedlog.Open(path, sharedlog.Options{MaxSizeMB: 1, MaxBackups: 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	p := []byte(line("bench", 0, 0))
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		if _, err := w.Write(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
