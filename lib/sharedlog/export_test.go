@@ -1,7 +1,7 @@
 package sharedlog
 
-// SetWrite makes w write each line through f, which gets lumberjack's
-// Write as real, so a test can make a write fail or fall short.
+// SetWrite makes w write each line through f, which gets the file's Write
+// as real, so a test can make a write fail or fall short.
 func SetWrite(w *Writer, f func(p []byte, real func([]byte) (int, error)) (int, error)) {
 	w.write = func(p []byte) (int, error) { return f(p, w.file.Write) }
 }

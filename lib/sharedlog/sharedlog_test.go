@@ -264,3 +264,87 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// TestLineCutShortElsewhereIsEnded leaves a line without its line break at
+// the end of the file, as a process killed in the middle of a write would,
+// and checks that the next line starts on a line of its own, whether or
+// not the Writer wrote before.
+func TestLineCutShortElsewhereIsEnded(t *testing.T) {
+	for _, wroteBefore := range []bool{true, false} {
+		t.Run(fmt.Sprintf("wrote before %v", wroteBefore), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "a.log")
+			w, err := sharedlog.Open(path, sharedlog.Options{MaxSizeMB: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			want := "one\n"
+			if wroteBefore {
+				if _, err := io.WriteString(w, "one\n"); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(path, []byte("one\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteString("killed half way thr"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			want += "killed half way thr\n"
+			for _, l := range []string{"three\n", "four\n"} {
+				if _, err := io.WriteString(w, l); err != nil {
+					t.Fatal(err)
+				}
+				want += l
+			}
+			data, err := os.ReadFile(path)
+			if string(data) != want || err != nil {
+				t.Errorf("file holds %q, %v; want %q", data, err, want)
+			}
+		})
+	}
+}
+
+// TestFolderMadeAgain removes the log folder under a Writer and makes it
+// again: the Writer goes on in the new folder, with the lock file there
+// (the one a process started since would lock), not the one it held.
+func TestFolderMadeAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "log")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "a.log")
+	w, err := sharedlog.Open(path, sharedlog.Options{MaxSizeMB: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := io.WriteString(w, "before\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, "lost\n"); err == nil {
+		t.Error("a write with no folder returned no error")
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, "after\n"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if string(data) != "after\n" || err != nil {
+		t.Errorf("file holds %q, %v; want %q", data, err, "after\n")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".a.log.lock")); err != nil {
+		t.Errorf("lock file: %v", err)
+	}
+}
