@@ -273,3 +273,23 @@ func captureStderr(t *testing.T, f func()) string {
 	}
 	return string(data)
 }
+
+// BenchmarkLogFile logs entries shaped like the bank's transfer entries
+// through NewLogger to the file, rotating at 1 MB, as bin/bench's logging
+// rows do.
+func BenchmarkLogFile(b *testing.B) {
+	logger, closer, err := conf.NewLogger(conf.Logging{
+		Dir: b.TempDir(), File: "all2.log", MaxSizeMB: 1, MaxBackups: 3,
+		ConsoleLevel: logrus.WarnLevel, FileLevel: logrus.InfoLevel,
+	}, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closer.Close()
+	log := logger.WithField(conf.ComponentField, "core")
+	i := 0
+	for b.Loop() {
+		log.WithFields(logrus.Fields{"ref": fmt.Sprintf("t-%016x", i), "from": "alex", "to": "egon", "amount": "1.00", "seq": i}).Info("transfer")
+		i++
+	}
+}

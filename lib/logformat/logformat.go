@@ -17,7 +17,6 @@
 package logformat
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"slices"
@@ -46,13 +45,25 @@ type Standard struct {
 func (f Standard) Format(e *logrus.Entry) ([]byte, error) {
 	task := f.DefaultTask
 	if v, ok := e.Data[f.TaskKey]; ok && f.TaskKey != "" {
-		task = fmt.Sprint(v)
+		task = str(v)
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "[%s][pid:%d][task_id:%s][%s][%s][", e.Time.Format(timeLayout), f.PID, escape(task), caller(e), level(e))
-	writeMessage(&b, e, f.TaskKey)
-	b.WriteString("]\n")
-	return b.Bytes(), nil
+	// Appended by hand rather than with fmt: a line is written for every
+	// action, and fmt took half the time of formatting one.
+	b := make([]byte, 0, 256)
+	b = append(b, '[')
+	b = e.Time.AppendFormat(b, timeLayout)
+	b = append(b, "][pid:"...)
+	b = strconv.AppendInt(b, int64(f.PID), 10)
+	b = append(b, "][task_id:"...)
+	b = append(b, escape(task)...)
+	b = append(b, "]["...)
+	b = appendCaller(b, e)
+	b = append(b, "]["...)
+	b = append(b, level(e)...)
+	b = append(b, "]["...)
+	b = appendMessage(b, e, f.TaskKey)
+	b = append(b, "]\n"...)
+	return b, nil
 }
 
 // Simple writes "[LEVEL][time][file:line]message fields" for a terminal.
@@ -60,30 +71,50 @@ type Simple struct{}
 
 // Format implements logrus.Formatter.
 func (Simple) Format(e *logrus.Entry) ([]byte, error) {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "[%s][%s][%s]", level(e), e.Time.Format(timeLayout), caller(e))
-	writeMessage(&b, e, "")
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	b := make([]byte, 0, 256)
+	b = append(b, '[')
+	b = append(b, level(e)...)
+	b = append(b, "]["...)
+	b = e.Time.AppendFormat(b, timeLayout)
+	b = append(b, "]["...)
+	b = appendCaller(b, e)
+	b = append(b, ']')
+	b = appendMessage(b, e, "")
+	b = append(b, '\n')
+	return b, nil
 }
 
+// levels are the level names in upper case, as Python writes them.
+var levels = func() map[logrus.Level]string {
+	m := map[logrus.Level]string{}
+	for _, l := range logrus.AllLevels {
+		m[l] = strings.ToUpper(l.String())
+	}
+	return m
+}()
+
 func level(e *logrus.Entry) string {
+	if s, ok := levels[e.Level]; ok {
+		return s
+	}
 	return strings.ToUpper(e.Level.String())
 }
 
-// caller is "file:line" of the code that logged, or "?:0" when the logger
-// does not report callers.
-func caller(e *logrus.Entry) string {
+// appendCaller appends "file:line" of the code that logged, or "?:0" when
+// the logger does not report callers.
+func appendCaller(b []byte, e *logrus.Entry) []byte {
 	// Not e.HasCaller: that also asks the Logger, which may be unset.
 	if e.Caller == nil {
-		return "?:0"
+		return append(b, "?:0"...)
 	}
-	return escape(path.Base(e.Caller.File)) + ":" + strconv.Itoa(e.Caller.Line)
+	b = append(b, escape(path.Base(e.Caller.File))...)
+	b = append(b, ':')
+	return strconv.AppendInt(b, int64(e.Caller.Line), 10)
 }
 
-// writeMessage writes the message and then every field but skip.
-func writeMessage(b *bytes.Buffer, e *logrus.Entry, skip string) {
-	b.WriteString(escape(e.Message))
+// appendMessage appends the message and then every field but skip.
+func appendMessage(b []byte, e *logrus.Entry, skip string) []byte {
+	b = append(b, escape(e.Message)...)
 	keys := make([]string, 0, len(e.Data))
 	for k := range e.Data {
 		if k != skip || skip == "" {
@@ -92,8 +123,27 @@ func writeMessage(b *bytes.Buffer, e *logrus.Entry, skip string) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		fmt.Fprintf(b, " %s=%s", escape(k), quote(fmt.Sprint(e.Data[k])))
+		b = append(b, ' ')
+		b = append(b, escape(k)...)
+		b = append(b, '=')
+		b = append(b, quote(str(e.Data[k]))...)
 	}
+	return b
+}
+
+// str is fmt.Sprint(v), without fmt for the common kinds.
+func str(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
 }
 
 // escape keeps s on one line: it writes control and other unprintable
