@@ -4,7 +4,7 @@
 // Each Writer keeps the file open with O_APPEND, so every write lands at
 // the file's end whoever wrote last, and serializes its writes with a lock
 // file, "<dir>/.<file>.lock" (flock(2) on a descriptor held open on Unix;
-// gofrs/flock's LockFileEx on Windows). Under the lock a write asks for
+// gofrs/flock, LockFileEx, on Windows). Under the lock a write asks for
 // the identity (device, inode) and size of the file at the path, one
 // statx(2) that reads no file times on Linux, and compares it with the
 // file it holds open:

@@ -1,4 +1,4 @@
-//go:build !windows
+//go:build unix && !aix
 
 package sharedlog
 
@@ -7,13 +7,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// openAppend opens the log file at path for appending, creating it
-// readable by its owner only. It is opened for reading too, to look at its
-// last byte.
-func openAppend(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-}
 
 // fileLock is the cross-process lock: flock(2) on a descriptor of the lock
 // file held for the life of the Writer, so taking and releasing it is one

@@ -3,7 +3,6 @@ package sharedlog
 import (
 	"os"
 
-	"github.com/gofrs/flock"
 	"golang.org/x/sys/windows"
 )
 
@@ -27,28 +26,3 @@ func openAppend(path string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(h), path), nil
 }
-
-// fileLock is the cross-process lock: gofrs/flock's LockFileEx on the lock
-// file.
-type fileLock struct {
-	*flock.Flock
-}
-
-func newFileLock(path string) (*fileLock, error) {
-	l := flock.New(path)
-	// Lock once, so that a folder that is missing or not writable is
-	// reported by Open.
-	if err := l.Lock(); err != nil {
-		return nil, err
-	}
-	if err := l.Unlock(); err != nil {
-		return nil, err
-	}
-	return &fileLock{l}, nil
-}
-
-// stale is false: gofrs/flock opens the lock file at its path at every
-// Lock.
-func (*fileLock) stale() bool { return false }
-
-func (*fileLock) reopen() error { return nil }
