@@ -125,6 +125,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.j.close()
 		s.lock.close()
 		if s.root != nil {
+			closeFS(s.fsys)
 			s.root.Close()
 		}
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
@@ -209,6 +210,7 @@ func (s *Store) Close() error {
 		s.j.close()
 		s.lock.close()
 		if s.root != nil {
+			closeFS(s.fsys)
 			s.root.Close()
 		}
 	}

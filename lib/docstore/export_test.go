@@ -39,6 +39,7 @@ func Abandon(s *Store) {
 	s.j.close()
 	s.lock.close()
 	if s.root != nil {
+		closeFS(s.fsys)
 		s.root.Close()
 	}
 }
