@@ -84,6 +84,15 @@ type Store struct {
 	sem    chan struct{}
 	closed bool
 	j      journal // used under the lock
+
+	// epoch and last, under the lock: see Tx.Epoch. last is the journal
+	// as the previous transaction left it, if it left nothing pending.
+	epoch uint64
+	last  struct {
+		ok   bool
+		gen  uint64
+		size int64
+	}
 }
 
 // Open opens the store in dir, creating the folder (0700) if needed, and
@@ -281,15 +290,25 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		j := &s.j
 		defer j.release()
 		if err := s.bringUpToDate(j); err != nil {
+			s.last.ok = false
 			return err
 		}
-		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}}
+		if !s.last.ok || j.reopened || s.last.gen != j.gen || s.last.size != j.size {
+			s.epoch++
+		}
+		s.last.ok = false
+		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}, sizes: map[string]int64{}, tails: map[string][]byte{}}
 		defer func() { tx.done = true }()
 		if fnErr = fn(tx); fnErr != nil || len(tx.ops) == 0 {
+			s.rememberJournal(j)
 			return nil
 		}
 		tx.setBefore()
-		return commit(j, tx.ops)
+		if err := commit(j, tx.ops); err != nil {
+			return err
+		}
+		s.rememberJournal(j)
+		return nil
 	})
 	if fnErr != nil {
 		return fnErr
@@ -298,6 +317,15 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		return fmt.Errorf("docstore: %w", err)
 	}
 	return nil
+}
+
+// rememberJournal notes the journal as a transaction leaves it, so that the
+// next one can tell whether anything else wrote since (see Tx.Epoch).
+// With records pending, the files are not settled: nothing is noted.
+func (s *Store) rememberJournal(j *journal) {
+	if len(j.pending) == 0 {
+		s.last.ok, s.last.gen, s.last.size = true, j.gen, j.size
+	}
 }
 
 // commit makes ops durable in the journal, then applies them. Once the

@@ -593,3 +593,34 @@ func TestTail(t *testing.T) {
 		return nil
 	})
 }
+
+// TestEpoch: the epoch stays while only this Store writes, and changes
+// when another Store on the folder commits.
+func TestEpoch(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	epoch := func(s *docstore.Store) uint64 {
+		t.Helper()
+		var e uint64
+		if err := s.View(context.Background(), func(tx *docstore.Tx) error { e = tx.Epoch(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	put(t, s, "a", "1")
+	first := epoch(s)
+	put(t, s, "a", "2")
+	if got := epoch(s); got != first {
+		t.Errorf("epoch after this Store's own write = %d, want %d", got, first)
+	}
+	put(t, open(t, dir, docstore.Options{}), "a", "3")
+	if got := epoch(s); got == first {
+		t.Errorf("epoch after another Store's write = %d, want a new one", got)
+	}
+	second := epoch(s)
+	other := open(t, dir, docstore.Options{CheckpointBytes: 1})
+	put(t, other, "a", "4") // checkpoints: the journal is replaced
+	if got := epoch(s); got == second {
+		t.Errorf("epoch after another Store's checkpoint = %d, want a new one", got)
+	}
+}

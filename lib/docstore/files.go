@@ -67,24 +67,27 @@ func (s *Store) applyOp(o *op) error {
 }
 
 // readFile returns the content of the stored file name.
-func (s *Store) readFile(name string) ([]byte, error) { return s.readTail(name, math.MaxInt) }
+func (s *Store) readFile(name string) ([]byte, error) {
+	data, _, err := s.readTail(name, math.MaxInt)
+	return data, err
+}
 
 // readTail returns the last n bytes of the stored file name, or all of it
-// if it is shorter. Under the lock nothing changes a stored file, so its
-// size read first is its size.
-func (s *Store) readTail(name string, n int) ([]byte, error) {
+// if it is shorter, and the file's size. Under the lock nothing changes a
+// stored file, so its size read first is its size.
+func (s *Store) readTail(name string, n int) ([]byte, int64, error) {
 	f, fi, err := s.openStored(name, os.O_RDONLY)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
 	off := max(fi.Size()-int64(n), 0)
 	data := make([]byte, fi.Size()-off)
 	k, err := f.ReadAt(data, off)
 	if err != nil && err != io.EOF {
-		return nil, err
+		return nil, 0, err
 	}
-	return data[:k], nil
+	return data[:k], fi.Size(), nil
 }
 
 // writeDurably creates or empties the file name, writes data to it and

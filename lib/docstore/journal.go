@@ -54,6 +54,10 @@ type journal struct {
 	version int    // of file.f: 1 (dsj1) or 2
 	size    int64  // of the journal; after catchUp, every record before it is valid
 
+	// reopened says that open opened the journal file anew: another
+	// process's checkpoint replaced it, or this process's own.
+	reopened bool
+
 	// pending holds the records after the marker that could not be
 	// applied yet, in journal order: committed, so every read sees them
 	// over the files. catchUp sets it at the start of each transaction.
@@ -75,6 +79,7 @@ func (j *journal) open(s *Store) error {
 	if err != nil {
 		return err
 	}
+	j.reopened = opened
 	if opened {
 		if j.gen, j.version, err = j.readHeader(s); err != nil {
 			// Read it again next time, whatever went wrong.
@@ -377,7 +382,7 @@ func (s *Store) setBefore(ops []*op) error {
 			data, err = s.readFile(o.name)
 		case o.off == 0:
 		default:
-			data, err = s.readTail(o.name, appendCheckLen)
+			data, _, err = s.readTail(o.name, appendCheckLen)
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
