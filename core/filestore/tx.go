@@ -138,6 +138,9 @@ type ledgerEnd struct {
 // months lists the month files of a user's ledger, oldest first. Other
 // files in the folder are not the ledger's and are left out.
 func (t *tx) months(name string) ([]core.Month, error) {
+	if months, ok := t.store.keptMonths(t.docs.Epoch(), name); ok {
+		return months, nil
+	}
 	files, err := t.docs.List(ledgerDir(name))
 	if err != nil {
 		return nil, fmt.Errorf("list ledger of %s: %w", name, err)
