@@ -68,8 +68,9 @@ type options struct {
 	entries   int // ledger entries per month for the statement measure
 	logLines  int
 
-	shortSession, longSession int // transfers per whole-program session
-	sessionRuns               int // processes of each kind and length
+	shortSession, longSession int    // transfers per whole-program session
+	sessionRuns               int    // processes of each kind and length
+	baseline                  string // another build of ./bin/start to measure alongside, or ""
 }
 
 // sections are the measurements, in the order they run and print.
@@ -108,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags.IntVar(&o.shortSession, "short", 300, "transfers per short whole-program session")
 	flags.IntVar(&o.longSession, "long", 2000, "transfers per long whole-program session")
 	flags.IntVar(&o.sessionRuns, "sessions", 5, "whole-program sessions of each kind and length")
+	flags.StringVar(&o.baseline, "baseline", "", "another build of ./bin/start (`program`, e.g. of an earlier commit) measured in the same rounds by startup and session, for a before/after")
 	if err := flags.Parse(args); err != nil {
 		return o, usageError{err}
 	}

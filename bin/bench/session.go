@@ -92,14 +92,26 @@ func measureSessions(ctx context.Context, b *bench) error {
 		if err != nil {
 			return err
 		}
+		all := []*contender{ours, sqlite}
+		var base *contender
+		if b.opts.baseline != "" {
+			baseDir, err := b.project("session-baseline-" + s.name)
+			if err != nil {
+				return err
+			}
+			base = sessionContender(b.opts.baseline, baseDir)
+			all = append(all, base)
+		}
 		// The first session creates db/ and log/ (bcrypt for every
 		// config user), as any earlier run would have.
-		if _, err := ours.round(ctx, 1); err != nil {
-			return err
+		for _, c := range all {
+			if _, err := c.round(ctx, 1); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
 		}
-		b.logf("sessions: %d processes of %d transfers each for atmshop and SQLite, taking turns", b.opts.sessionRuns, s.n)
+		b.logf("sessions: %d processes of %d transfers each for %d contenders, taking turns", b.opts.sessionRuns, s.n, len(all))
 		for range b.opts.sessionRuns {
-			for _, c := range []*contender{ours, sqlite} {
+			for _, c := range all {
 				d, err := c.round(ctx, s.n)
 				if err != nil {
 					return fmt.Errorf("%s: %w", c.name, err)
@@ -114,6 +126,12 @@ func measureSessions(ctx context.Context, b *bench) error {
 			fmt.Sprintf("SQLite %s, %d per sqlite3 process: %s (%s each)", version, s.n, rate(sqlite.perSecond()), dur(sqlite.each())),
 			ratio(ours.perSecond(), sqlite.perSecond()) + " (atmshop/SQLite)",
 			verdict(fmt.Sprintf(">= %.1fx SQLite's rate (%s sessions)", s.target, s.name), r >= s.target)})
+		if base != nil {
+			b.report.add(row{"Whole program", fmt.Sprintf("the -baseline build, same sessions of %d transfers", s.n),
+				fmt.Sprintf("%s (%s each)", rate(base.perSecond()), dur(base.each())),
+				"this build " + rate(ours.perSecond()),
+				ratio(base.perSecond(), sqlite.perSecond()) + " (baseline/SQLite); " + ratio(ours.perSecond(), base.perSecond()) + " (this/baseline)", ""})
+		}
 	}
 	b.report.note(fmt.Sprintf("Whole program: %d processes of each kind and length, taking turns; each atmshop session logs in as egon (shipped config.ini, bcrypt cost 10) and transfers 0.01 to alex per \"3, alex, 0.01, y\"; the median of 3 login-and-quit sessions run before each is subtracted. SQLite runs the same transaction as in the Transfers rows, less a sqlite3 process fed none.", b.opts.sessionRuns))
 	return nil
