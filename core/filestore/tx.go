@@ -83,8 +83,15 @@ func (t *tx) HasAccount(name string) (bool, error) {
 	if core.CheckUsername(name) != nil {
 		return false, nil
 	}
-	_, found, err := t.get(accountDoc(name))
-	return found, err
+	// The last 0 bytes: whether the file is there, without reading it.
+	_, err := t.docs.Tail(accountDoc(name), 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", accountDoc(name), err)
+	}
+	return true, nil
 }
 
 func (t *tx) SaveAccount(a *core.Account) error {

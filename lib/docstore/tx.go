@@ -302,13 +302,13 @@ func (tx *Tx) noteSize(name string, size int64, err error) {
 // remember keeps what Get read of a file, so that a write of it later in
 // the transaction need not read it again for its before-state.
 func (tx *Tx) remember(name string, data []byte, err error) {
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !tx.writable || err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
 	tx.seen[name] = seen{
 		exists: err == nil,
 		n:      len(data),
-		sum:    crc32.Checksum(data, castagnoli),
+		sum:    crc32.Checksum(data, castagnoliTable()),
 		tail:   bytes.Clone(lastBytes(data, appendCheckLen)),
 	}
 }
@@ -319,7 +319,7 @@ func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
 		if tail, ok := tx.tails[o.name]; ok && !o.put && !o.hasBefore && int64(len(tail)) <= o.off && o.off == tx.sizes[o.name] {
 			// An append at the end of a file whose end Tail read.
-			o.beforeLen, o.beforeSum = uint64(len(tail)), crc32.Checksum(tail, castagnoli)
+			o.beforeLen, o.beforeSum = uint64(len(tail)), crc32.Checksum(tail, castagnoliTable())
 			o.hasBefore = true
 			continue
 		}
@@ -335,7 +335,7 @@ func (tx *Tx) setBefore() {
 		case int64(sn.n) != o.off:
 			continue
 		default:
-			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoli)
+			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoliTable())
 		}
 		o.hasBefore = true
 	}
