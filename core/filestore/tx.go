@@ -22,6 +22,8 @@ const (
 	linesSuffix = ".jsonl"
 	accountExt  = ".json"
 	tailWindow  = 16 << 10 // longer than entries ever are
+	// firstTailWindow is what a posting reads of a ledger's end first.
+	firstTailWindow = 1 << 10
 )
 
 func accountDoc(name string) string { return accountsDir + "/" + name + accountExt }
@@ -178,9 +180,18 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 	end := &ledgerEnd{months: months}
 	for i := len(months) - 1; i >= 0 && end.last == nil; i-- {
 		doc := ledgerDoc(name, months[i])
-		data, err := t.docs.Tail(doc, tailWindow)
+		// A small read holds the last line (entries are ~200 bytes); a
+		// last line that does not fit is read with the larger window,
+		// then whole.
+		window := firstTailWindow
+		data, err := t.docs.Tail(doc, window)
 		start := bytes.LastIndexByte(data[:max(0, len(data)-1)], '\n') + 1
-		if err == nil && start == 0 && len(data) == tailWindow {
+		if err == nil && start == 0 && len(data) == window {
+			window = tailWindow
+			data, err = t.docs.Tail(doc, window)
+			start = bytes.LastIndexByte(data[:max(0, len(data)-1)], '\n') + 1
+		}
+		if err == nil && start == 0 && len(data) == window {
 			data, err = t.docs.Get(doc) // a huge last line: read it all
 		}
 		if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
@@ -197,7 +208,7 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 		if err := decodeStrict(data[start:len(data)-1], &r); err != nil {
 			return nil, t.store.corrupt(doc, "last line: %v", err)
 		}
-		if len(data) == tailWindow { // the first line may be cut: drop it
+		if len(data) == window { // the first line may be cut: drop it
 			data = data[bytes.IndexByte(data, '\n')+1:]
 		}
 		e := core.Entry(r)
