@@ -225,11 +225,22 @@
 // Every file and folder of the store but the lock file is reached through
 // an FS (Options.FS), by default RootFS of the folder: an os.Root, which
 // resolves each name inside the folder, so a symbolic link (at any element
-// of a name) that leads out of it fails rather than being followed. A
-// stored file is opened non-blocking and used only if it is a regular
-// file, so a FIFO or device at a document's path is refused at once, never
-// waited on with the lock held. Folders the store creates are 0700 and
-// files 0600; Open leaves the mode of an existing folder alone.
+// of a name) that leads out of it fails rather than being followed. On
+// Linux, RootFS opens and looks up files with one openat2 (RESOLVE_BENEATH)
+// below a kept descriptor of the folder instead, which refuses the same,
+// and its files are plain descriptors whose Stat asks only for type, size
+// and identity (asking for file times would make the kernel stamp the next
+// write with a fine-grained time, dirtying the inode); where openat2 is
+// missing it falls back to os.Root. A stored file is opened non-blocking
+// and used only if it is a regular file, so a FIFO or device at a
+// document's path is refused at once, never waited on with the lock held.
+// Folders the store creates are 0700 and files 0600; Open leaves the mode
+// of an existing folder alone.
+//
+// A Store's own transactions are serialized, so while no other Store
+// commits, what one learnt of the files stays true: Tx.Epoch tells a
+// caller when that holds (core/filestore keeps each ledger's list of
+// month files that way, so a posting lists no folder).
 //
 // # Limits
 //
