@@ -466,3 +466,13 @@ func (s *Store) sync(f File) error {
 	s.fsyncs.Add(1)
 	return f.Sync()
 }
+
+// datasync is sync with fdatasync where the File has it: the file's data
+// and size are made durable, not its times.
+func (s *Store) datasync(f File) error {
+	if d, ok := f.(interface{ Datasync() error }); ok {
+		s.fsyncs.Add(1)
+		return d.Datasync()
+	}
+	return s.sync(f)
+}

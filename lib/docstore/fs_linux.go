@@ -283,6 +283,23 @@ func (f *fdFile) Sync() error {
 	}
 }
 
+// Datasync is fdatasync(2): data and size, not times.
+func (f *fdFile) Datasync() error {
+	if f.fd < 0 {
+		return f.err("sync", errFileClosed)
+	}
+	for {
+		err := unix.Fdatasync(f.fd)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return f.err("sync", err)
+		}
+		return nil
+	}
+}
+
 func (f *fdFile) Close() error {
 	if f.fd < 0 {
 		return f.err("close", errFileClosed)

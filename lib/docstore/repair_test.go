@@ -104,10 +104,10 @@ func TestStaleRecordOfAnOlderGeneration(t *testing.T) {
 	stale := data[docstore.JournalHeaderLen:]
 	s = open(t, dir, docstore.Options{CheckpointBytes: 1})
 	put(t, s, "a", "new") // checkpoints: a journal of a later generation
-	if got := fileSize(t, journal); got != docstore.JournalHeaderLen {
+	if got := journalEnd(t, journal); got != docstore.JournalHeaderLen {
 		t.Fatalf("journal has %d bytes, want a checkpoint", got)
 	}
-	appendFile(t, journal, stale)
+	appendJournal(t, journal, stale)
 	reboot(t, "after the power loss")
 	s = open(t, dir, noCheckpoint)
 	if got := get(t, s, "a"); got != "new" {
