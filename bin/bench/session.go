@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -92,7 +93,16 @@ func measureSessions(ctx context.Context, b *bench) error {
 		if err != nil {
 			return err
 		}
-		all := []*contender{ours, sqlite}
+		// The same program with file logging off: what the log line costs.
+		quietDir, err := b.project("session-quiet-" + s.name)
+		if err != nil {
+			return err
+		}
+		if err := setFileLevel(quietDir, "error"); err != nil {
+			return err
+		}
+		quiet := sessionContender(exe, quietDir)
+		all := []*contender{ours, sqlite, quiet}
 		var base *contender
 		if b.opts.baseline != "" {
 			baseDir, err := b.project("session-baseline-" + s.name)
@@ -126,6 +136,10 @@ func measureSessions(ctx context.Context, b *bench) error {
 			fmt.Sprintf("SQLite %s, %d per sqlite3 process: %s (%s each)", version, s.n, rate(sqlite.perSecond()), dur(sqlite.each())),
 			ratio(ours.perSecond(), sqlite.perSecond()) + " (atmshop/SQLite)",
 			verdict(fmt.Sprintf(">= %.1fx SQLite's rate (%s sessions)", s.target, s.name), r >= s.target)})
+		b.report.add(row{"Whole program", fmt.Sprintf("the same sessions of %d transfers with file_level = error (no log line written)", s.n),
+			fmt.Sprintf("%s (%s each)", rate(quiet.perSecond()), dur(quiet.each())),
+			"SQLite " + rate(sqlite.perSecond()),
+			ratio(quiet.perSecond(), sqlite.perSecond()) + " (atmshop/SQLite)", ""})
 		if base != nil {
 			b.report.add(row{"Whole program", fmt.Sprintf("the -baseline build, same sessions of %d transfers", s.n),
 				fmt.Sprintf("%s (%s each)", rate(base.perSecond()), dur(base.each())),
@@ -135,4 +149,24 @@ func measureSessions(ctx context.Context, b *bench) error {
 	}
 	b.report.note(fmt.Sprintf("Whole program: %d processes of each kind and length, taking turns; each atmshop session logs in as egon (shipped config.ini, bcrypt cost 10) and transfers 0.01 to alex per \"3, alex, 0.01, y\"; the median of 3 login-and-quit sessions run before each is subtracted. SQLite runs the same transaction as in the Transfers rows, less a sqlite3 process fed none.", b.opts.sessionRuns))
 	return nil
+}
+
+// setFileLevel sets [logging] file_level in the project's config.ini.
+func setFileLevel(dir, level string) error {
+	path := filepath.Join(dir, "conf", "config.ini")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	found := false
+	for i, l := range lines {
+		if key, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(key) == "file_level" {
+			lines[i], found = "file_level = "+level, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("%s has no file_level key to set", path)
+	}
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600)
 }
