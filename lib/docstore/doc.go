@@ -257,7 +257,11 @@
 // A Store's own transactions are serialized, so while no other Store
 // commits, what one learnt of the files stays true: Tx.Epoch tells a
 // caller when that holds (core/filestore keeps each ledger's list of
-// month files that way, so a posting lists no folder).
+// month files that way, so a posting lists no folder). The store itself
+// keeps the files it wrote open for as long (64 at most; not on Windows,
+// where an open file cannot be removed or renamed), asking each for its
+// size at every use, and closes them when the epoch changes or before it
+// applies records it did not just commit.
 //
 // # Limits
 //

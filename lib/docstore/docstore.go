@@ -88,7 +88,11 @@ type Store struct {
 	// epoch and last, under the lock: see Tx.Epoch. last is the journal
 	// as the previous transaction left it, if it left nothing pending.
 	epoch uint64
-	last  struct {
+	// kept are stored files kept open between transactions of keptEpoch
+	// (see keep), under the lock.
+	kept      map[string]File
+	keptEpoch uint64
+	last      struct {
 		ok   bool
 		gen  uint64
 		size int64
@@ -216,6 +220,7 @@ func (s *Store) Close() error {
 	defer func() { <-s.sem }()
 	if !s.closed {
 		s.closed = true
+		s.closeKept()
 		s.j.close()
 		s.lock.close()
 		if s.root != nil {
@@ -295,6 +300,10 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		}
 		if !s.last.ok || j.reopened || s.last.gen != j.gen || s.last.size != j.size {
 			s.epoch++
+		}
+		if s.keptEpoch != s.epoch {
+			s.closeKept()
+			s.keptEpoch = s.epoch
 		}
 		s.last.ok = false
 		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}, sizes: map[string]int64{}, tails: map[string][]byte{}}

@@ -666,3 +666,27 @@ func cutJournal(path string, size int64) error {
 	_, err = f.WriteAt(make([]byte, max(fi.Size()-size, 0)), size)
 	return err
 }
+
+// TestKeptFilesEndWithTheEpoch: a Store keeps the files it wrote open
+// between its transactions, but not past another Store's commit: a file
+// replaced (renamed over) before that commit is the one read after it.
+func TestKeptFilesEndWithTheEpoch(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	put(t, s, "accounts/a.json", "1")
+	put(t, s, "accounts/a.json", "2") // written through the kept file
+	if got := get(t, s, "accounts/a.json"); got != "2" {
+		t.Fatalf("a = %q, want %q", got, "2")
+	}
+	tmp := filepath.Join(dir, "accounts", "new")
+	if err := os.WriteFile(tmp, []byte("3"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "accounts", "a.json")); err != nil {
+		t.Fatal(err)
+	}
+	put(t, open(t, dir, docstore.Options{}), "b", "1") // another Store commits
+	if got := get(t, s, "accounts/a.json"); got != "3" {
+		t.Errorf("a = %q after another Store's commit, want the replaced file's %q", got, "3")
+	}
+}

@@ -44,6 +44,7 @@ func Abandon(s *Store) {
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
 	s.closed = true
+	s.closeKept()
 	s.j.close()
 	s.lock.close()
 	if s.root != nil {

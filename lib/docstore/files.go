@@ -32,16 +32,23 @@ func (s *Store) apply(ops []*op) error {
 // to the recorded offset if it is longer (the append is being replayed)
 // and writes there. Without o.size, the size the open found is used.
 func (s *Store) applyOp(o *op) error {
-	flag := os.O_RDWR | os.O_CREATE
-	f, fi, err := s.openStored(o.name, flag)
-	if errors.Is(err, fs.ErrNotExist) {
-		// A missing folder: create it and try once more.
-		if err = s.mkdirAll(path.Dir(o.name)); err == nil {
-			f, fi, err = s.openStored(o.name, flag)
-		}
-	}
+	f, fi, kept, err := s.keptFile(o.name)
 	if err != nil {
 		return err
+	}
+	if !kept {
+		flag := os.O_RDWR | os.O_CREATE
+		f, fi, err = s.openStored(o.name, flag)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A missing folder: create it and try once more.
+			if err = s.mkdirAll(path.Dir(o.name)); err == nil {
+				f, fi, err = s.openStored(o.name, flag)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		kept = s.keep(o.name, f)
 	}
 	size := o.size
 	if size < 0 {
@@ -60,10 +67,55 @@ func (s *Store) applyOp(o *op) error {
 			_, err = f.WriteAt(o.data, o.off)
 		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if !kept {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
+}
+
+// maxKept bounds the files a Store keeps open between transactions.
+const maxKept = 64
+
+// keptFile returns the stored file name if the Store keeps it open (see
+// keep), with its information now.
+func (s *Store) keptFile(name string) (File, fs.FileInfo, bool, error) {
+	f := s.kept[name]
+	if f == nil {
+		return nil, nil, false, nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return f, fi, true, nil
+}
+
+// keep keeps f, the stored file name open for reading and writing, open
+// for later transactions, unless the Store keeps no files open (Windows,
+// where an open file cannot be removed or renamed) or keeps too many. It
+// reports whether it kept it. Kept files are closed when the epoch changes
+// (see Tx.Epoch): until then no other Store has written, so the file the
+// name named is the file it names.
+func (s *Store) keep(name string, f File) bool {
+	if openFilesPinned {
+		return false
+	}
+	if s.kept == nil || len(s.kept) >= maxKept {
+		s.closeKept()
+		s.kept = map[string]File{}
+	}
+	s.kept[name] = f
+	return true
+}
+
+// closeKept closes the files kept open.
+func (s *Store) closeKept() {
+	for _, f := range s.kept {
+		f.Close()
+	}
+	s.kept = nil
 }
 
 // readFile returns the content of the stored file name.
@@ -76,11 +128,16 @@ func (s *Store) readFile(name string) ([]byte, error) {
 // if it is shorter, and the file's size. Under the lock nothing changes a
 // stored file, so its size read first is its size.
 func (s *Store) readTail(name string, n int) ([]byte, int64, error) {
-	f, fi, err := s.openStored(name, os.O_RDONLY)
+	f, fi, kept, err := s.keptFile(name)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer f.Close()
+	if !kept {
+		if f, fi, err = s.openStored(name, os.O_RDONLY); err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
+	}
 	off := max(fi.Size()-int64(n), 0)
 	data := make([]byte, fi.Size()-off)
 	k, err := f.ReadAt(data, off)

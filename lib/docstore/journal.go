@@ -204,6 +204,11 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 		}
 	}
 	j.size = end
+	if len(recs) > 0 {
+		// Another Store's records, or ones this Store failed to apply:
+		// apply them through files opened now, not kept ones.
+		s.closeKept()
+	}
 	applied := end
 	for i, r := range recs {
 		if err := s.apply(r.ops); err != nil {
