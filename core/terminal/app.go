@@ -1,7 +1,6 @@
 package terminal
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,7 @@ import (
 type App struct {
 	bank   *core.Bank
 	prompt *prompt.Prompter
-	out    *bufio.Writer // flushed by the prompt before each wait for an answer, and by Run
+	out    io.Writer
 	log    *logrus.Entry
 	menu   *Menu
 	// adminMenu is built with menu, so a mistake in it stops New too.
@@ -66,17 +65,13 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, main, admin []Command)
 	if err != nil {
 		return nil, fmt.Errorf("admin menu: %w", err)
 	}
-	// Output is buffered: a menu is many small writes, which would each be
-	// a system call; the prompt flushes it before every question.
-	bw := bufio.NewWriter(out)
-	return &App{bank: bank, prompt: prompt.New(in, bw), out: bw, log: bank.Log, menu: menu, adminMenu: adminMenu}, nil
+	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
 // ends (both are a normal end: nil). A cancelled ctx (Ctrl-C) returns its
 // error.
 func (a *App) Run(ctx context.Context) error {
-	defer a.out.Flush()
 	err := a.run(ctx)
 	if errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
 		a.Printf("Goodbye.\n")
