@@ -30,11 +30,12 @@ func (b *Bank) SetUpZone(ctx context.Context, configured string, machine func() 
 	}
 	var name, stored string
 	var machineErr error
+	var zone *time.Location // loaded in the transaction: a start loads it once
 	err := b.Store.Update(ctx, func(tx Tx) error {
-		name, stored, machineErr = "", "", nil
+		name, stored, machineErr, zone = "", "", nil, nil
 		d, err := tx.BankSettings()
 		if err == nil {
-			if _, err := loadZone(d.TimeZone); err != nil {
+			if zone, err = loadZone(d.TimeZone); err != nil {
 				return fmt.Errorf("%w: bank settings: time_zone %q: %v", ErrCorrupt, d.TimeZone, err)
 			}
 			if configured != "" && configured != d.TimeZone {
@@ -72,9 +73,10 @@ func (b *Bank) SetUpZone(ctx context.Context, configured string, machine func() 
 	if err != nil {
 		return err
 	}
-	zone, err := loadZone(name)
-	if err != nil {
-		return fmt.Errorf("time zone %q: %w", name, err)
+	if zone == nil {
+		if zone, err = loadZone(name); err != nil {
+			return fmt.Errorf("time zone %q: %w", name, err)
+		}
 	}
 	b.Zone = zone
 	log := b.Log.WithField("time_zone", name)

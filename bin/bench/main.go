@@ -7,6 +7,9 @@
 //   - durable transfers: core.Bank.Transfer on a docstore, against the cost
 //     of one fsync and against SQLite (WAL, synchronous=FULL) doing the
 //     same transaction through the sqlite3 command;
+//   - whole-program sessions: the built program fed a script of transfers
+//     (300 and 2,000 per process) with file logging on, against one
+//     sqlite3 process fed the same transactions;
 //   - scale: start-up, login, balance, transfer and peak memory with many
 //     accounts against 10 accounts, and a statement's cost with 12 months
 //     of history against 1;
@@ -64,6 +67,10 @@ type options struct {
 	scale     int // accounts in the large store
 	entries   int // ledger entries per month for the statement measure
 	logLines  int
+
+	shortSession, longSession int    // transfers per whole-program session
+	sessionRuns               int    // processes of each kind and length
+	baseline                  string // another build of ./bin/start to measure alongside, or ""
 }
 
 // sections are the measurements, in the order they run and print.
@@ -73,6 +80,7 @@ var sections = []struct {
 }{
 	{"startup", measureStartup},
 	{"transfer", measureTransfers},
+	{"session", measureSessions},
 	{"scale", measureScale},
 	{"log", measureLogging},
 }
@@ -98,6 +106,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags.IntVar(&o.scale, "scale", 10000, "accounts in the large store, compared with 10")
 	flags.IntVar(&o.entries, "entries", 500, "ledger entries per month for the statement measure")
 	flags.IntVar(&o.logLines, "loglines", 200000, "log lines per logging run")
+	flags.IntVar(&o.shortSession, "short", 300, "transfers per short whole-program session")
+	flags.IntVar(&o.longSession, "long", 2000, "transfers per long whole-program session")
+	flags.IntVar(&o.sessionRuns, "sessions", 5, "whole-program sessions of each kind and length")
+	flags.StringVar(&o.baseline, "baseline", "", "another build of ./bin/start (`program`, e.g. of an earlier commit) measured in the same rounds by startup and session, for a before/after")
 	if err := flags.Parse(args); err != nil {
 		return o, usageError{err}
 	}
@@ -121,7 +133,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	for _, n := range []struct {
 		name   string
 		v, min int
-	}{{"runs", o.runs, 1}, {"transfers", o.transfers, 1}, {"scale", o.scale, 10}, {"entries", o.entries, 1}, {"loglines", o.logLines, 1}} {
+	}{{"runs", o.runs, 1}, {"transfers", o.transfers, 1}, {"scale", o.scale, 10}, {"entries", o.entries, 1}, {"loglines", o.logLines, 1}, {"short", o.shortSession, 1}, {"long", o.longSession, 1}, {"sessions", o.sessionRuns, 1}} {
 		if n.v < n.min {
 			fmt.Fprintf(stderr, "bench: -%s %d: want at least %d\n", n.name, n.v, n.min)
 			return o, usageError{errors.New("bad flag value")}

@@ -190,7 +190,7 @@ func TestRunSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ./bin/start and runs every measure")
 	}
-	args := []string{"-dir", t.TempDir(), "-runs", "2", "-transfers", "5", "-scale", "20", "-entries", "3", "-loglines", "300"}
+	args := []string{"-dir", t.TempDir(), "-runs", "2", "-transfers", "5", "-scale", "20", "-entries", "3", "-loglines", "300", "-short", "3", "-long", "5", "-sessions", "1"}
 	for _, markdown := range []bool{false, true} {
 		var stdout, stderr bytes.Buffer
 		a := args
@@ -201,7 +201,7 @@ func TestRunSmall(t *testing.T) {
 			t.Fatalf("run %q: %v\nstderr:\n%s", a, err, stderr.String())
 		}
 		out := stdout.String()
-		want := []string{"Start-up", "Transfers", "Scale", "Logging", "no line lost: met", "fsyncs/transfer"}
+		want := []string{"Start-up", "Transfers", "Whole program", "Scale", "Logging", "no line lost: met", "fsyncs/transfer"}
 		if markdown {
 			want = []string{"| Area |", "| Logging |", "no line lost: met"}
 		}

@@ -18,6 +18,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"atmshop/core"
 	"atmshop/lib/docstore"
@@ -26,6 +28,40 @@ import (
 // Store is a core.Store on a folder of JSON files.
 type Store struct {
 	docs *docstore.Store
+
+	// months keeps the month files of the ledgers this Store has listed,
+	// for as long as the docstore's epoch says that only this Store wrote:
+	// finding a ledger's latest month then needs no folder listing.
+	mu     sync.Mutex
+	epoch  uint64
+	months map[string][]core.Month
+}
+
+// maxKeptMonths bounds how many ledgers' month lists a Store keeps.
+const maxKeptMonths = 4096
+
+// keptMonths returns the month files of name's ledger as kept in epoch.
+func (s *Store) keptMonths(epoch uint64, name string) ([]core.Month, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.months[name]
+	if !ok || s.epoch != epoch {
+		return nil, false
+	}
+	return slices.Clone(m), true
+}
+
+// keepMonths keeps the month lists a transaction of epoch ended with.
+// It is called before the commit: a commit that fails changes the epoch.
+func (s *Store) keepMonths(epoch uint64, ends map[string]*ledgerEnd) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epoch != epoch || len(s.months)+len(ends) > maxKeptMonths {
+		s.epoch, s.months = epoch, map[string][]core.Month{}
+	}
+	for name, end := range ends {
+		s.months[name] = slices.Clone(end.months)
+	}
 }
 
 // Open opens (creating it if needed) the data folder dir.
@@ -46,12 +82,25 @@ func (s *Store) Close() error { return s.docs.Close() }
 
 // Update runs fn in a transaction that may write.
 func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
-	return busy(s.docs.Update(ctx, func(d *docstore.Tx) error { return fn(s.tx(d)) }))
+	return busy(s.docs.Update(ctx, s.run(fn)))
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(core.Tx) error) error {
-	return busy(s.docs.View(ctx, func(d *docstore.Tx) error { return fn(s.tx(d)) }))
+	return busy(s.docs.View(ctx, s.run(fn)))
+}
+
+// run adapts fn to a docstore transaction; when it succeeds, the ledgers'
+// month lists it ended with are kept.
+func (s *Store) run(fn func(core.Tx) error) func(*docstore.Tx) error {
+	return func(d *docstore.Tx) error {
+		t := s.tx(d)
+		if err := fn(t); err != nil {
+			return err
+		}
+		s.keepMonths(d.Epoch(), t.ends)
+		return nil
+	}
 }
 
 func (s *Store) tx(d *docstore.Tx) *tx {

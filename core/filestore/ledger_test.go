@@ -60,3 +60,29 @@ func TestEndOfLedgerCheckReadsTheLatestMonth(t *testing.T) {
 		t.Errorf("January was written: %q", got)
 	}
 }
+
+// TestAnotherCopysNewMonthIsSeen: a copy keeps the month files of the
+// ledgers it posted to; when another copy (another Store on the folder)
+// starts a new month, the first sees it at its next posting and posts
+// after it, never over an older month.
+func TestAnotherCopysNewMonthIsSeen(t *testing.T) {
+	a := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+	if err := a.bank.Repay(context.Background(), "bob", 100); err != nil {
+		t.Fatal(err)
+	}
+	b := newFileBank(t, a.dir, docstore.Options{}, banktest.Seeds())
+	b.clock.Set(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	if err := b.bank.Repay(context.Background(), "bob", 100); err != nil {
+		t.Fatal(err)
+	}
+	// a's clock is still in November: its posting must follow December's.
+	if err := a.bank.Repay(context.Background(), "bob", 100); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(a.read(t, "ledger/bob/2026-12.jsonl"), "\n"); got != 2 {
+		t.Errorf("December has %d entries, want 2 (b's and a's)", got)
+	}
+	if got, want := a.balance(t, "bob"), b.balance(t, "bob"); got != want {
+		t.Errorf("balances seen by the two copies: %s and %s", got, want)
+	}
+}

@@ -22,6 +22,8 @@ const (
 	linesSuffix = ".jsonl"
 	accountExt  = ".json"
 	tailWindow  = 16 << 10 // longer than entries ever are
+	// firstTailWindow is what a posting reads of a ledger's end first.
+	firstTailWindow = 1 << 10
 )
 
 func accountDoc(name string) string { return accountsDir + "/" + name + accountExt }
@@ -83,8 +85,15 @@ func (t *tx) HasAccount(name string) (bool, error) {
 	if core.CheckUsername(name) != nil {
 		return false, nil
 	}
-	_, found, err := t.get(accountDoc(name))
-	return found, err
+	// The last 0 bytes: whether the file is there, without reading it.
+	_, err := t.docs.Tail(accountDoc(name), 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", accountDoc(name), err)
+	}
+	return true, nil
 }
 
 func (t *tx) SaveAccount(a *core.Account) error {
@@ -138,6 +147,9 @@ type ledgerEnd struct {
 // months lists the month files of a user's ledger, oldest first. Other
 // files in the folder are not the ledger's and are left out.
 func (t *tx) months(name string) ([]core.Month, error) {
+	if months, ok := t.store.keptMonths(t.docs.Epoch(), name); ok {
+		return months, nil
+	}
 	files, err := t.docs.List(ledgerDir(name))
 	if err != nil {
 		return nil, fmt.Errorf("list ledger of %s: %w", name, err)
@@ -168,9 +180,18 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 	end := &ledgerEnd{months: months}
 	for i := len(months) - 1; i >= 0 && end.last == nil; i-- {
 		doc := ledgerDoc(name, months[i])
-		data, err := t.docs.Tail(doc, tailWindow)
+		// A small read holds the last line (entries are ~200 bytes); a
+		// last line that does not fit is read with the larger window,
+		// then whole.
+		window := firstTailWindow
+		data, err := t.docs.Tail(doc, window)
 		start := bytes.LastIndexByte(data[:max(0, len(data)-1)], '\n') + 1
-		if err == nil && start == 0 && len(data) == tailWindow {
+		if err == nil && start == 0 && len(data) == window {
+			window = tailWindow
+			data, err = t.docs.Tail(doc, window)
+			start = bytes.LastIndexByte(data[:max(0, len(data)-1)], '\n') + 1
+		}
+		if err == nil && start == 0 && len(data) == window {
 			data, err = t.docs.Get(doc) // a huge last line: read it all
 		}
 		if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
@@ -187,7 +208,7 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 		if err := decodeStrict(data[start:len(data)-1], &r); err != nil {
 			return nil, t.store.corrupt(doc, "last line: %v", err)
 		}
-		if len(data) == tailWindow { // the first line may be cut: drop it
+		if len(data) == window { // the first line may be cut: drop it
 			data = data[bytes.IndexByte(data, '\n')+1:]
 		}
 		e := core.Entry(r)

@@ -24,11 +24,12 @@
 // # Commit
 //
 // A commit encodes all of a transaction's writes as one journal record,
-// appends it to <dir>/.journal and fsyncs the journal. That fsync is the only
-// one on the hot path, and once it returns the transaction is committed:
-// this is the commit point. Update returns nil from then on, whatever
-// happens after; a failure before it (the journal's write or fsync) cuts
-// the record off again and fails the transaction, with nothing changed.
+// writes it at the end of <dir>/.journal's records and syncs the journal
+// (fdatasync on Linux, fsync elsewhere). That sync is the only one on the
+// hot path, and once it returns the transaction is committed: this is the
+// commit point. Update returns nil from then on, whatever happens after; a
+// failure before it (the journal's write or sync) takes the record back
+// (zeroes it) and fails the transaction, with nothing changed.
 // The writes are then applied to the real files in place, without fsync: a
 // put writes the whole content at offset 0 and cuts the file to its
 // length; an append cuts the file to the recorded offset if it is longer
@@ -102,6 +103,20 @@
 // yields the same files. Each file appears at most once in a record
 // (several writes to one file in a transaction are merged).
 //
+// # Journal space
+//
+// A format-2 journal is zero-filled ahead of its records, a chunk (1 MiB)
+// at a time, by the commit that needs the room: the record and the zeros
+// after it are one write and one sync. The records after it then change
+// neither the file's size nor its blocks, so their sync writes only data:
+// a journal that grew at every commit made each sync commit the file
+// system's own journal too, and with it (ext4's ordered mode) the pages
+// the previous transaction wrote to other files. The journal's records
+// end where a record header is all zeros, or at the end of the file; a
+// torn tail is zeroed, not cut, and a checkpoint starts a new file of
+// header only. Earlier versions read such a journal too: they take the
+// zeros for a torn tail and cut them off.
+//
 // Earlier versions wrote format 1: header "dsj1", records "dsr1" whose
 // checksum covers only the length field and the payload, operations
 // without the before fields. Open reads such a journal, replays it whole
@@ -115,13 +130,15 @@
 // At the start of every transaction, under the lock, the store reads the
 // marker. It trusts it if it is valid (checksum), belongs to the journal
 // (same generation, offset within the journal) and was written during the
-// current boot. If it is trusted and equals the journal's size, there is
-// nothing to do. Otherwise a process died between its journal write and the
+// current boot. If it is trusted and the journal's records end there (a
+// read of the journal at the marker finds zeros or the end of the file),
+// there is nothing to do. Otherwise a process died between its journal write and the
 // end of its apply, an apply failed, or the marker was lost: the records
 // after the marker (after the header if it is not trusted) are applied and
 // the marker is moved past them. A record that is short or fails its
 // checksum is a torn tail, never acknowledged, if no valid record starts
-// anywhere after it: the journal is truncated there. If a valid record
+// anywhere after it: the journal is zeroed from there (a format-1
+// journal is truncated). If a valid record
 // follows it, the journal is corrupt and the transaction fails with an
 // error naming the journal file. A complete record whose writer died
 // before its fsync returned is applied like any other: that writer never
@@ -225,11 +242,26 @@
 // Every file and folder of the store but the lock file is reached through
 // an FS (Options.FS), by default RootFS of the folder: an os.Root, which
 // resolves each name inside the folder, so a symbolic link (at any element
-// of a name) that leads out of it fails rather than being followed. A
-// stored file is opened non-blocking and used only if it is a regular
-// file, so a FIFO or device at a document's path is refused at once, never
-// waited on with the lock held. Folders the store creates are 0700 and
-// files 0600; Open leaves the mode of an existing folder alone.
+// of a name) that leads out of it fails rather than being followed. On
+// Linux, RootFS opens and looks up files with one openat2 (RESOLVE_BENEATH)
+// below a kept descriptor of the folder instead, which refuses the same,
+// and its files are plain descriptors whose Stat asks only for type, size
+// and identity (asking for file times would make the kernel stamp the next
+// write with a fine-grained time, dirtying the inode); where openat2 is
+// missing it falls back to os.Root. A stored file is opened non-blocking
+// and used only if it is a regular file, so a FIFO or device at a
+// document's path is refused at once, never waited on with the lock held.
+// Folders the store creates are 0700 and files 0600; Open leaves the mode
+// of an existing folder alone.
+//
+// A Store's own transactions are serialized, so while no other Store
+// commits, what one learnt of the files stays true: Tx.Epoch tells a
+// caller when that holds (core/filestore keeps each ledger's list of
+// month files that way, so a posting lists no folder). The store itself
+// keeps the files it wrote open for as long (64 at most; not on Windows,
+// where an open file cannot be removed or renamed), asking each for its
+// size at every use, and closes them when the epoch changes or before it
+// applies records it did not just commit.
 //
 // # Limits
 //

@@ -84,6 +84,19 @@ type Store struct {
 	sem    chan struct{}
 	closed bool
 	j      journal // used under the lock
+
+	// epoch and last, under the lock: see Tx.Epoch. last is the journal
+	// as the previous transaction left it, if it left nothing pending.
+	epoch uint64
+	// kept are stored files kept open between transactions of keptEpoch
+	// (see keep), under the lock.
+	kept      map[string]File
+	keptEpoch uint64
+	last      struct {
+		ok   bool
+		gen  uint64
+		size int64
+	}
 }
 
 // Open opens the store in dir, creating the folder (0700) if needed, and
@@ -125,6 +138,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.j.close()
 		s.lock.close()
 		if s.root != nil {
+			closeFS(s.fsys)
 			s.root.Close()
 		}
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
@@ -206,9 +220,11 @@ func (s *Store) Close() error {
 	defer func() { <-s.sem }()
 	if !s.closed {
 		s.closed = true
+		s.closeKept()
 		s.j.close()
 		s.lock.close()
 		if s.root != nil {
+			closeFS(s.fsys)
 			s.root.Close()
 		}
 	}
@@ -279,15 +295,29 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		j := &s.j
 		defer j.release()
 		if err := s.bringUpToDate(j); err != nil {
+			s.last.ok = false
 			return err
 		}
-		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}}
+		if !s.last.ok || j.reopened || s.last.gen != j.gen || s.last.size != j.size {
+			s.epoch++
+		}
+		if s.keptEpoch != s.epoch {
+			s.closeKept()
+			s.keptEpoch = s.epoch
+		}
+		s.last.ok = false
+		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}, sizes: map[string]int64{}, tails: map[string][]byte{}}
 		defer func() { tx.done = true }()
 		if fnErr = fn(tx); fnErr != nil || len(tx.ops) == 0 {
+			s.rememberJournal(j)
 			return nil
 		}
 		tx.setBefore()
-		return commit(j, tx.ops)
+		if err := commit(j, tx.ops); err != nil {
+			return err
+		}
+		s.rememberJournal(j)
+		return nil
 	})
 	if fnErr != nil {
 		return fnErr
@@ -296,6 +326,15 @@ func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, c
 		return fmt.Errorf("docstore: %w", err)
 	}
 	return nil
+}
+
+// rememberJournal notes the journal as a transaction leaves it, so that the
+// next one can tell whether anything else wrote since (see Tx.Epoch).
+// With records pending, the files are not settled: nothing is noted.
+func (s *Store) rememberJournal(j *journal) {
+	if len(j.pending) == 0 {
+		s.last.ok, s.last.gen, s.last.size = true, j.gen, j.size
+	}
 }
 
 // commit makes ops durable in the journal, then applies them. Once the
@@ -435,4 +474,14 @@ func (w *lockWait) pause(d time.Duration) error {
 func (s *Store) sync(f File) error {
 	s.fsyncs.Add(1)
 	return f.Sync()
+}
+
+// datasync is sync with fdatasync where the File has it: the file's data
+// and size are made durable, not its times.
+func (s *Store) datasync(f File) error {
+	if d, ok := f.(interface{ Datasync() error }); ok {
+		s.fsyncs.Add(1)
+		return d.Datasync()
+	}
+	return s.sync(f)
 }

@@ -1,6 +1,7 @@
 package docstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -218,7 +219,7 @@ func TestFnErrorWritesNothing(t *testing.T) {
 	s := open(t, dir, noCheckpoint)
 	put(t, s, "a", "old")
 	journal := filepath.Join(dir, docstore.JournalName)
-	size, fsyncs := fileSize(t, journal), s.Fsyncs()
+	size, fsyncs := journalEnd(t, journal), s.Fsyncs()
 
 	errStop := errors.New("stop")
 	err := s.Update(context.Background(), func(tx *docstore.Tx) error {
@@ -239,7 +240,7 @@ func TestFnErrorWritesNothing(t *testing.T) {
 	if _, err := os.Stat(s.Path("b")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stat b: %v, want not exist", err)
 	}
-	if got := fileSize(t, journal); got != size {
+	if got := journalEnd(t, journal); got != size {
 		t.Errorf("journal size = %d, want %d", got, size)
 	}
 	if got := s.Fsyncs(); got != fsyncs {
@@ -434,7 +435,7 @@ func TestCheckpoint(t *testing.T) {
 		log = append(log, line...)
 		// A commit that takes the journal past the limit checkpoints, so it
 		// never stays past it; without checkpoints it would reach 10 KiB.
-		if size := fileSize(t, journal); size > limit {
+		if size := journalEnd(t, journal); size > limit {
 			t.Fatalf("after commit %d the journal has %d bytes, limit %d", i, size, limit)
 		}
 	}
@@ -442,7 +443,7 @@ func TestCheckpoint(t *testing.T) {
 	s.Close()
 
 	// Close checkpointed: nothing is left to replay.
-	size := fileSize(t, journal)
+	size := journalEnd(t, journal)
 	if size != docstore.JournalHeaderLen {
 		t.Errorf("journal after Close has %d bytes, want %d", size, docstore.JournalHeaderLen)
 	}
@@ -460,7 +461,7 @@ func TestCheckpoint(t *testing.T) {
 		if rebooted {
 			wantSize = docstore.JournalHeaderLen
 		}
-		if got := fileSize(t, journal); got != wantSize {
+		if got := journalEnd(t, journal); got != wantSize {
 			t.Errorf("rebooted %v: journal after Open has %d bytes, want %d", rebooted, got, wantSize)
 		}
 		s.Close()
@@ -501,7 +502,7 @@ func TestCheckpointSkipsRemovedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	journal := filepath.Join(dir, docstore.JournalName)
-	for fileSize(t, journal) > docstore.JournalHeaderLen {
+	for journalEnd(t, journal) > docstore.JournalHeaderLen {
 		put(t, s, "b", strings.Repeat("x", 50))
 	}
 	if got := get(t, s, "b"); got != strings.Repeat("x", 50) {
@@ -592,4 +593,100 @@ func TestTail(t *testing.T) {
 		check("pending put", "log", 2, "ut")
 		return nil
 	})
+}
+
+// TestEpoch: the epoch stays while only this Store writes, and changes
+// when another Store on the folder commits.
+func TestEpoch(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	epoch := func(s *docstore.Store) uint64 {
+		t.Helper()
+		var e uint64
+		if err := s.View(context.Background(), func(tx *docstore.Tx) error { e = tx.Epoch(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	put(t, s, "a", "1")
+	first := epoch(s)
+	put(t, s, "a", "2")
+	if got := epoch(s); got != first {
+		t.Errorf("epoch after this Store's own write = %d, want %d", got, first)
+	}
+	put(t, open(t, dir, docstore.Options{}), "a", "3")
+	if got := epoch(s); got == first {
+		t.Errorf("epoch after another Store's write = %d, want a new one", got)
+	}
+	second := epoch(s)
+	other := open(t, dir, docstore.Options{CheckpointBytes: 1})
+	put(t, other, "a", "4") // checkpoints: the journal is replaced
+	if got := epoch(s); got == second {
+		t.Errorf("epoch after another Store's checkpoint = %d, want a new one", got)
+	}
+}
+
+// journalEnd is where the journal's records end. A journal is zero-filled
+// ahead of its records (see Journal space in the package documentation),
+// so its size says nothing; no test's record ends in a zero byte.
+func journalEnd(t testing.TB, path string) int64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(bytes.TrimRight(data, "\x00")))
+}
+
+// appendJournal writes data at the journal's end, as a record would be.
+func appendJournal(t testing.TB, path string, data []byte) {
+	t.Helper()
+	end := journalEnd(t, path)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(data, end); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cutJournal makes size the journal's end: zeros from there on.
+func cutJournal(path string, size int64) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteAt(make([]byte, max(fi.Size()-size, 0)), size)
+	return err
+}
+
+// TestKeptFilesEndWithTheEpoch: a Store keeps the files it wrote open
+// between its transactions, but not past another Store's commit: a file
+// replaced (renamed over) before that commit is the one read after it.
+func TestKeptFilesEndWithTheEpoch(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	put(t, s, "accounts/a.json", "1")
+	put(t, s, "accounts/a.json", "2") // written through the kept file
+	if got := get(t, s, "accounts/a.json"); got != "2" {
+		t.Fatalf("a = %q, want %q", got, "2")
+	}
+	tmp := filepath.Join(dir, "accounts", "new")
+	if err := os.WriteFile(tmp, []byte("3"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "accounts", "a.json")); err != nil {
+		t.Fatal(err)
+	}
+	put(t, open(t, dir, docstore.Options{}), "b", "1") // another Store commits
+	if got := get(t, s, "accounts/a.json"); got != "3" {
+		t.Errorf("a = %q after another Store's commit, want the replaced file's %q", got, "3")
+	}
 }

@@ -21,6 +21,14 @@ func CommitWithoutApply(s *Store, fn func(tx *Tx) error) error {
 	return s.run(context.Background(), true, fn, s.appendRecord)
 }
 
+// WithoutFastPath makes the RootFS made from now on use os.Root for every
+// call, as on a system without openat2, and returns a function that undoes
+// it.
+func WithoutFastPath() (restore func()) {
+	fastPath = false
+	return func() { fastPath = true }
+}
+
 // SetBootIdentity makes the Stores opened from now on believe that the
 // system's boot identity is id ("" for a system without one), as if the
 // machine had rebooted, and returns a function that undoes it.
@@ -36,9 +44,11 @@ func Abandon(s *Store) {
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
 	s.closed = true
+	s.closeKept()
 	s.j.close()
 	s.lock.close()
 	if s.root != nil {
+		closeFS(s.fsys)
 		s.root.Close()
 	}
 }

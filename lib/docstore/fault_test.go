@@ -334,7 +334,7 @@ func TestPendingRecordsStackUp(t *testing.T) {
 	if got, err := os.ReadFile(s.Path("ledger/b/2026-11.jsonl")); string(got) != lines {
 		t.Errorf("after the fault: file = %q (%v), want %q", got, err, lines)
 	}
-	if got := fileSize(t, s.Path(docstore.JournalName)); got != docstore.JournalHeaderLen {
+	if got := journalEnd(t, s.Path(docstore.JournalName)); got != docstore.JournalHeaderLen {
 		t.Errorf("journal has %d bytes after the fault cleared, want a checkpoint", got)
 	}
 }
@@ -359,12 +359,12 @@ func TestCheckpointWithoutTempFile(t *testing.T) {
 	if len(warnings) != 3 || !strings.Contains(warnings[0], "checkpoint") {
 		t.Errorf("warnings = %q, want one checkpoint failure per commit", warnings)
 	}
-	if got := fileSize(t, s.Path(docstore.JournalName)); got <= docstore.JournalHeaderLen {
+	if got := journalEnd(t, s.Path(docstore.JournalName)); got <= docstore.JournalHeaderLen {
 		t.Fatalf("journal has %d bytes: checkpointed despite the fault", got)
 	}
 	ffs.clear()
 	appendTo(t, s, "log", "3\n")
-	if got := fileSize(t, s.Path(docstore.JournalName)); got != docstore.JournalHeaderLen {
+	if got := journalEnd(t, s.Path(docstore.JournalName)); got != docstore.JournalHeaderLen {
 		t.Errorf("journal has %d bytes after the fault cleared, want a checkpoint", got)
 	}
 	if got := get(t, s, "log"); got != "0\n1\n2\n3\n" {

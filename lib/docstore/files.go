@@ -30,74 +30,127 @@ func (s *Store) apply(ops []*op) error {
 // applyOp writes one operation: a put writes the whole file at offset 0
 // and cuts what is left of a longer old content; an append cuts the file
 // to the recorded offset if it is longer (the append is being replayed)
-// and writes there. o.size, when known, spares asking the file its size.
+// and writes there. Without o.size, the size the open found is used.
 func (s *Store) applyOp(o *op) error {
-	flag := os.O_RDWR | os.O_CREATE
-	f, err := s.openStored(o.name, flag)
-	if errors.Is(err, fs.ErrNotExist) {
-		// A missing folder: create it and try once more.
-		if err = s.mkdirAll(path.Dir(o.name)); err == nil {
-			f, err = s.openStored(o.name, flag)
-		}
-	}
+	f, fi, kept, err := s.keptFile(o.name)
 	if err != nil {
 		return err
 	}
+	if !kept {
+		flag := os.O_RDWR | os.O_CREATE
+		f, fi, err = s.openStored(o.name, flag)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A missing folder: create it and try once more.
+			if err = s.mkdirAll(path.Dir(o.name)); err == nil {
+				f, fi, err = s.openStored(o.name, flag)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		kept = s.keep(o.name, f)
+	}
 	size := o.size
+	if size < 0 {
+		size = fi.Size()
+	}
 	if o.put {
 		_, err = f.WriteAt(o.data, 0)
-		if err == nil && (size < 0 || size > int64(len(o.data))) {
+		if err == nil && size > int64(len(o.data)) {
 			err = f.Truncate(int64(len(o.data)))
 		}
 	} else {
-		if size < 0 {
-			var fi fs.FileInfo
-			if fi, err = f.Stat(); err == nil {
-				size = fi.Size()
-			}
-		}
-		if err == nil && size > o.off {
+		if size > o.off {
 			err = f.Truncate(o.off)
 		}
 		if err == nil {
 			_, err = f.WriteAt(o.data, o.off)
 		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if !kept {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }
 
-// readFile returns the content of the stored file name.
-func (s *Store) readFile(name string) ([]byte, error) { return s.readTail(name, math.MaxInt) }
+// maxKept bounds the files a Store keeps open between transactions.
+const maxKept = 64
 
-// readTail returns the last n bytes of the stored file name, or all of it
-// if it is shorter. Under the lock nothing changes a stored file, so its
-// size read first is its size.
-func (s *Store) readTail(name string, n int) ([]byte, error) {
-	f, err := s.openStored(name, os.O_RDONLY)
-	if err != nil {
-		return nil, err
+// keptFile returns the stored file name if the Store keeps it open (see
+// keep), with its information now.
+func (s *Store) keptFile(name string) (File, fs.FileInfo, bool, error) {
+	f := s.kept[name]
+	if f == nil {
+		return nil, nil, false, nil
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
+	}
+	return f, fi, true, nil
+}
+
+// keep keeps f, the stored file name open for reading and writing, open
+// for later transactions, unless the Store keeps no files open (Windows,
+// where an open file cannot be removed or renamed) or keeps too many. It
+// reports whether it kept it. Kept files are closed when the epoch changes
+// (see Tx.Epoch): until then no other Store has written, so the file the
+// name named is the file it names.
+func (s *Store) keep(name string, f File) bool {
+	if openFilesPinned {
+		return false
+	}
+	if s.kept == nil || len(s.kept) >= maxKept {
+		s.closeKept()
+		s.kept = map[string]File{}
+	}
+	s.kept[name] = f
+	return true
+}
+
+// closeKept closes the files kept open.
+func (s *Store) closeKept() {
+	for _, f := range s.kept {
+		f.Close()
+	}
+	s.kept = nil
+}
+
+// readFile returns the content of the stored file name.
+func (s *Store) readFile(name string) ([]byte, error) {
+	data, _, err := s.readTail(name, math.MaxInt)
+	return data, err
+}
+
+// readTail returns the last n bytes of the stored file name, or all of it
+// if it is shorter, and the file's size. Under the lock nothing changes a
+// stored file, so its size read first is its size.
+func (s *Store) readTail(name string, n int) ([]byte, int64, error) {
+	f, fi, kept, err := s.keptFile(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !kept {
+		if f, fi, err = s.openStored(name, os.O_RDONLY); err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
 	}
 	off := max(fi.Size()-int64(n), 0)
 	data := make([]byte, fi.Size()-off)
 	k, err := f.ReadAt(data, off)
 	if err != nil && err != io.EOF {
-		return nil, err
+		return nil, 0, err
 	}
-	return data[:k], nil
+	return data[:k], fi.Size(), nil
 }
 
 // writeDurably creates or empties the file name, writes data to it and
 // fsyncs it.
 func (s *Store) writeDurably(name string, data []byte) error {
-	f, err := s.openStored(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	f, _, err := s.openStored(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
@@ -114,7 +167,7 @@ func (s *Store) writeDurably(name string, data []byte) error {
 // syncFile fsyncs the stored file name. It opens it for writing because
 // Windows flushes only files open for writing.
 func (s *Store) syncFile(name string) error {
-	f, err := s.openStored(name, os.O_RDWR)
+	f, _, err := s.openStored(name, os.O_RDWR)
 	if err != nil {
 		return err
 	}
@@ -147,7 +200,7 @@ func (h *handle) refresh(s *Store) (fi fs.FileInfo, opened bool, err error) {
 	}
 	if h.f != nil {
 		fi, err := s.fsys.Lstat(h.name)
-		if err == nil && os.SameFile(fi, h.id) {
+		if err == nil && sameFile(fi, h.id) {
 			return fi, false, nil
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -155,12 +208,8 @@ func (h *handle) refresh(s *Store) (fi fs.FileInfo, opened bool, err error) {
 		}
 		h.close()
 	}
-	f, err := s.openStored(h.name, h.flag)
+	f, fi, err := s.openStored(h.name, h.flag)
 	if err != nil {
-		return nil, false, err
-	}
-	if fi, err = f.Stat(); err != nil {
-		f.Close()
 		return nil, false, err
 	}
 	h.f, h.id = f, fi

@@ -36,12 +36,35 @@ type File interface {
 
 // RootFS returns the FS of the folder root: every name is resolved inside
 // it, and a name whose path leads out of it, through a symbolic link or
-// "..", fails.
-func RootFS(root *os.Root) FS { return rootFS{root} }
+// "..", fails. On Linux, files are opened and looked up with openat2(2)
+// below the folder where the kernel has it (see beneath); elsewhere
+// through root.
+func RootFS(root *os.Root) FS {
+	if !fastPath {
+		return rootFS{root, nil}
+	}
+	return rootFS{root, newBeneath(root)}
+}
 
-type rootFS struct{ r *os.Root }
+// fastPath is false only in tests of the os.Root path.
+var fastPath = true
+
+type rootFS struct {
+	r    *os.Root
+	fast *beneath // nil: none
+}
+
+// closeFS releases what fsys holds besides the os.Root, if it is a RootFS.
+func closeFS(fsys FS) {
+	if f, ok := fsys.(rootFS); ok {
+		f.fast.close()
+	}
+}
 
 func (f rootFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	if f.fast != nil {
+		return f.fast.OpenFile(name, flag, perm)
+	}
 	file, err := f.r.OpenFile(filepath.FromSlash(name), flag, perm)
 	if err != nil {
 		return nil, err
@@ -60,6 +83,9 @@ func (f rootFS) Rename(oldname, newname string) error {
 func (f rootFS) Remove(name string) error { return f.r.Remove(filepath.FromSlash(name)) }
 
 func (f rootFS) Lstat(name string) (fs.FileInfo, error) {
+	if f.fast != nil {
+		return f.fast.Lstat(name)
+	}
 	return f.r.Lstat(filepath.FromSlash(name))
 }
 
@@ -74,11 +100,12 @@ func (f rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 // openStored opens a stored file (not a folder). It never blocks on a FIFO
 // or a device: the open does not wait, and anything but a regular file is
-// refused before it is read or written.
-func (s *Store) openStored(name string, flag int) (File, error) {
+// refused before it is read or written. It returns the file's information
+// too (its size is current).
+func (s *Store) openStored(name string, flag int) (File, fs.FileInfo, error) {
 	f, err := s.fsys.OpenFile(name, flag|noFollow|nonBlock, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
@@ -86,9 +113,9 @@ func (s *Store) openStored(name string, flag int) (File, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return f, nil
+	return f, fi, nil
 }
 
 // mkdirAll creates the folder name and its missing parents, 0700.

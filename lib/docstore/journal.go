@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math"
 	"path"
+	"sync"
 )
 
 // The on-disk layout is described in the package documentation.
@@ -39,9 +40,17 @@ const (
 
 	// maxRecordLen bounds a transaction: a record is read whole into memory.
 	maxRecordLen = 1 << 30
+
+	// journalChunk is how far ahead a version-2 journal is zero-filled;
+	// readChunk is what a transaction reads of the journal after the
+	// marker at first.
+	journalChunk = 1 << 20
+	readChunk    = 4 << 10
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoliTable is built at the first checksum, not at start-up: a
+// process that only reads never needs it (building it is ~0.2 ms).
+var castagnoliTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // journal is a Store's journal and marker. Their files stay open between
 // transactions; it is used only under the lock, where open brings it up to
@@ -52,7 +61,12 @@ type journal struct {
 	boot    bootID // of the running system, recorded in the marker
 	gen     uint64 // of file.f
 	version int    // of file.f: 1 (dsj1) or 2
-	size    int64  // of the journal; after catchUp, every record before it is valid
+	size    int64  // the journal's end: after catchUp, every record before it is valid
+	phys    int64  // the journal file's size; from size on, zeros (see Journal space)
+
+	// reopened says that open opened the journal file anew: another
+	// process's checkpoint replaced it, or this process's own.
+	reopened bool
 
 	// pending holds the records after the marker that could not be
 	// applied yet, in journal order: committed, so every read sees them
@@ -75,14 +89,20 @@ func (j *journal) open(s *Store) error {
 	if err != nil {
 		return err
 	}
+	j.reopened = opened
 	if opened {
 		if j.gen, j.version, err = j.readHeader(s); err != nil {
 			// Read it again next time, whatever went wrong.
 			j.file.close()
 			return err
 		}
+		// catchUp finds the end from the marker; a new journal has none.
+		j.size = journalHeaderLen
 	}
-	j.size = fi.Size()
+	j.phys = fi.Size()
+	if j.version < 2 || j.size > j.phys {
+		j.size = j.phys
+	}
 	_, _, err = j.marker.refresh(s)
 	return err
 }
@@ -129,7 +149,7 @@ func (j *journal) applied() (int64, bool) {
 	b := make([]byte, markerLen)
 	n, _ := j.marker.f.ReadAt(b, 0)
 	fields, ok := unseal(b[:n], markerMagic, 4)
-	if !ok || fields[0] != j.gen || fields[1] < journalHeaderLen || fields[1] > uint64(j.size) ||
+	if !ok || fields[0] != j.gen || fields[1] < journalHeaderLen || fields[1] > uint64(j.phys) ||
 		(bootID{fields[2], fields[3]}) != j.boot {
 		return 0, false
 	}
@@ -168,10 +188,7 @@ func (j *journal) touches(name string) bool {
 // the journal, a hand edit or a failure to cut a torn tail fails.
 func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 	j.pending = nil
-	if from == j.size && markerOK {
-		return nil
-	}
-	recs, end, err := j.read(s, from)
+	recs, end, torn, err := j.read(s, from)
 	if err != nil {
 		return err
 	}
@@ -180,12 +197,17 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 			return err
 		}
 	}
-	if end < j.size {
-		// No fsync: if the truncation is lost, the torn tail is found again.
-		if err := j.file.f.Truncate(end); err != nil {
+	if torn {
+		// No fsync: if the cut is lost, the torn tail is found again.
+		if err := j.clear(end); err != nil {
 			return err
 		}
-		j.size = end
+	}
+	j.size = end
+	if len(recs) > 0 {
+		// Another Store's records, or ones this Store failed to apply:
+		// apply them through files opened now, not kept ones.
+		s.closeKept()
 	}
 	applied := end
 	for i, r := range recs {
@@ -251,7 +273,7 @@ func (o *op) isBefore(data []byte, exists bool) bool {
 		if o.beforeLen == missing {
 			return !exists
 		}
-		return exists && uint64(len(data)) == o.beforeLen && crc32.Checksum(data, castagnoli) == o.beforeSum
+		return exists && uint64(len(data)) == o.beforeLen && crc32.Checksum(data, castagnoliTable()) == o.beforeSum
 	}
 	return int64(len(data)) == o.off && o.prefixIntact(data)
 }
@@ -262,7 +284,7 @@ func (o *op) prefixIntact(data []byte) bool {
 	if int64(len(data)) < o.off {
 		return false
 	}
-	return crc32.Checksum(lastBytes(data[:o.off], int(o.beforeLen)), castagnoli) == o.beforeSum
+	return crc32.Checksum(lastBytes(data[:o.off], int(o.beforeLen)), castagnoliTable()) == o.beforeSum
 }
 
 // tearUnit is the granularity at which a killed process can leave a write
@@ -344,20 +366,57 @@ func (s *Store) appendRecord(j *journal, ops []*op) error {
 	if err != nil {
 		return err
 	}
+	end := j.size + int64(len(rec))
+	if j.version >= 2 && end > j.phys {
+		// Zero-fill the next chunk with this record: the records after
+		// it then change neither the file's size nor its blocks.
+		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
+	}
 	_, err = j.file.f.WriteAt(rec, j.size)
 	if err == nil {
-		err = s.sync(j.file.f)
+		err = s.datasync(j.file.f)
 	}
 	if err != nil {
 		// The caller will hear that the transaction failed, so the next
 		// transaction must not find the record and apply it.
-		if terr := j.file.f.Truncate(j.size); terr != nil {
+		if terr := j.undo(j.size, int64(len(rec))); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	j.size += int64(len(rec))
+	j.phys = max(j.phys, j.size+int64(len(rec)))
+	j.size = end
 	return nil
+}
+
+// undo takes back a write of n bytes at off, the journal's end, that did
+// not become durable: an older journal is cut to off; a version-2 journal
+// is cut back to its size before the write (if the write grew it) and
+// zeroed from off.
+func (j *journal) undo(off, n int64) error {
+	if j.version >= 2 && off+n > j.phys {
+		if err := j.file.f.Truncate(j.phys); err != nil {
+			return err
+		}
+	}
+	return j.clear(off)
+}
+
+// clear makes off the journal's end: a version-2 journal is zeroed from
+// off to the end of the file, keeping its size; an older one is cut.
+func (j *journal) clear(off int64) error {
+	if j.version < 2 {
+		if err := j.file.f.Truncate(off); err != nil {
+			return err
+		}
+		j.phys = off
+		return nil
+	}
+	if off >= j.phys {
+		return nil
+	}
+	_, err := j.file.f.WriteAt(make([]byte, j.phys-off), off)
+	return err
 }
 
 // setBefore records in each op the state of its file before it: a put's
@@ -377,7 +436,7 @@ func (s *Store) setBefore(ops []*op) error {
 			data, err = s.readFile(o.name)
 		case o.off == 0:
 		default:
-			data, err = s.readTail(o.name, appendCheckLen)
+			data, _, err = s.readTail(o.name, appendCheckLen)
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -394,11 +453,11 @@ func (o *op) setBefore(data []byte, exists bool) {
 		o.beforeLen = missing
 	case o.put:
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoli)
+		o.beforeSum = crc32.Checksum(data, castagnoliTable())
 	default:
 		data = lastBytes(data[:min(int64(len(data)), o.off)], appendCheckLen)
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoli)
+		o.beforeSum = crc32.Checksum(data, castagnoliTable())
 	}
 	o.hasBefore = true
 }
@@ -407,7 +466,7 @@ func (o *op) setBefore(data []byte, exists bool) {
 // durable, then replaces the journal with an empty one of the next
 // generation. The journal must be fully applied.
 func (s *Store) checkpoint(j *journal) error {
-	recs, _, err := j.read(s, journalHeaderLen)
+	recs, _, _, err := j.read(s, journalHeaderLen)
 	if err != nil {
 		return err
 	}
@@ -461,46 +520,78 @@ func (s *Store) resetJournal(gen uint64) error {
 }
 
 // read returns the records from offset from to the end of the journal,
-// and the offset after the last valid record: less than j.size when the
-// journal ends in a torn record.
-func (j *journal) read(s *Store, from int64) ([]record, int64, error) {
-	buf := make([]byte, j.size-from)
-	if _, err := j.file.f.ReadAt(buf, from); err != nil {
-		return nil, 0, err
-	}
+// the offset after the last valid record, and whether a torn record
+// follows it. The end is where the file ends or, in a version-2 journal,
+// where a record header is all zeros (see Journal space); only the bytes
+// up to there are read, in growing chunks.
+func (j *journal) read(s *Store, from int64) ([]record, int64, bool, error) {
 	var recs []record
-	for p := 0; p < len(buf); {
+	var buf []byte
+	// load makes buf hold at least n bytes from from, if the file has them.
+	load := func(n int64) error {
+		n = min(max(n, int64(len(buf))*2, readChunk), j.phys-from)
+		if n <= int64(len(buf)) {
+			return nil
+		}
+		more := make([]byte, n)
+		copy(more, buf)
+		if _, err := j.file.f.ReadAt(more[len(buf):], from+int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		buf = more
+		return nil
+	}
+	for p := 0; ; {
+		if err := load(int64(p + recordHeaderLen)); err != nil {
+			return nil, 0, false, err
+		}
+		if p >= len(buf) || j.version >= 2 && isZero(buf[p:min(p+recordHeaderLen, len(buf))]) {
+			return recs, from + int64(p), false, nil
+		}
+		if len(buf)-p >= recordHeaderLen {
+			if err := load(int64(p + recordHeaderLen + int(min(binary.BigEndian.Uint32(buf[p+4:p+8]), maxRecordLen)))); err != nil {
+				return nil, 0, false, err
+			}
+		}
 		payload, n := parseRecord(buf[p:], j.version, j.gen)
 		if n == 0 {
 			// A crash while appending leaves a bad record with nothing
 			// valid after it. Anything else is damage: refuse to guess.
+			if err := load(j.phys - from); err != nil {
+				return nil, 0, false, err
+			}
 			if q := findRecord(buf[p+1:], j.version, j.gen); q >= 0 {
-				return nil, 0, fmt.Errorf("journal %s is corrupt: bad record at offset %d, valid record at offset %d",
+				return nil, 0, false, fmt.Errorf("journal %s is corrupt: bad record at offset %d, valid record at offset %d",
 					s.Path(journalName), from+int64(p), from+int64(p+1+q))
 			}
-			return recs, from + int64(p), nil
+			return recs, from + int64(p), true, nil
 		}
 		ops, err := decodeOps(payload, j.version)
 		if err != nil {
-			return nil, 0, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", s.Path(journalName), from+int64(p), err)
+			return nil, 0, false, fmt.Errorf("journal %s is corrupt: record at offset %d: %w", s.Path(journalName), from+int64(p), err)
 		}
 		recs = append(recs, record{off: from + int64(p), end: from + int64(p+n), ops: ops})
 		p += n
 	}
-	return recs, j.size, nil
 }
 
-// recordSum is the checksum of a record's length field and payload. From
-// version 2 on it is seeded with the journal's generation, so that a
-// stale record of an older generation left in the journal's blocks never
-// passes as one of this journal.
+// isZero reports whether b is all zeros.
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func recordSum(version int, gen uint64, lengthAndPayload ...[]byte) uint32 {
 	var sum uint32
 	if version >= 2 {
-		sum = crc32.Update(0, castagnoli, binary.BigEndian.AppendUint64(nil, gen))
+		sum = crc32.Update(0, castagnoliTable(), binary.BigEndian.AppendUint64(nil, gen))
 	}
 	for _, b := range lengthAndPayload {
-		sum = crc32.Update(sum, castagnoli, b)
+		sum = crc32.Update(sum, castagnoliTable(), b)
 	}
 	return sum
 }
@@ -634,7 +725,7 @@ func seal(magic string, fields ...uint64) []byte {
 	for _, f := range fields {
 		b = binary.BigEndian.AppendUint64(b, f)
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoliTable()))
 }
 
 // unseal returns the n fields of a block made by seal, or false if b does
@@ -645,7 +736,7 @@ func unseal(b []byte, magic string, n int) ([]uint64, bool) {
 		return nil, false
 	}
 	body := b[:size-4]
-	if binary.BigEndian.Uint32(b[size-4:]) != crc32.Checksum(body, castagnoli) {
+	if binary.BigEndian.Uint32(b[size-4:]) != crc32.Checksum(body, castagnoliTable()) {
 		return nil, false
 	}
 	fields := make([]uint64, n)

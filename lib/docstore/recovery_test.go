@@ -133,7 +133,7 @@ func TestOpenAfterRebootReplaysWholeJournal(t *testing.T) {
 				}
 			}
 			// and checkpointed: what it replayed is on disk.
-			if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+			if got := journalEnd(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
 				t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
 			}
 		})
@@ -149,7 +149,7 @@ func TestOpenInSameBootTrustsMarker(t *testing.T) {
 		put(t, s, "d/a", "1")
 		appendTo(t, s, "log", "x\n")
 		docstore.Abandon(s) // killed: a Close would checkpoint
-		return dir, fileSize(t, filepath.Join(dir, docstore.JournalName))
+		return dir, journalEnd(t, filepath.Join(dir, docstore.JournalName))
 	}
 	check := func(t *testing.T, s *docstore.Store) {
 		t.Helper()
@@ -168,7 +168,7 @@ func TestOpenInSameBootTrustsMarker(t *testing.T) {
 		if got := s.Fsyncs(); got != 0 {
 			t.Errorf("Open made %d fsyncs, want 0", got)
 		}
-		if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != size {
+		if got := journalEnd(t, filepath.Join(dir, docstore.JournalName)); got != size {
 			t.Errorf("journal after Open has %d bytes, want %d (no checkpoint)", got, size)
 		}
 		check(t, s)
@@ -189,7 +189,7 @@ func TestOpenInSameBootTrustsMarker(t *testing.T) {
 			loseUnsyncedWrites(t, dir)
 			s := open(t, dir, noCheckpoint)
 			check(t, s)
-			if got := fileSize(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+			if got := journalEnd(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
 				t.Errorf("journal after Open has %d bytes, want %d", got, docstore.JournalHeaderLen)
 			}
 		})
@@ -336,16 +336,17 @@ func TestCheckpointByAnotherStore(t *testing.T) {
 // returns its bytes, so tests can append damaged copies of it.
 func lastRecord(t *testing.T, s *docstore.Store, journal string) []byte {
 	t.Helper()
-	size := fileSize(t, journal)
+	size := journalEnd(t, journal)
 	commitWithoutApply(t, s, "torn", "never acknowledged")
+	end := journalEnd(t, journal)
 	data, err := os.ReadFile(journal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(journal, size); err != nil {
+	if err := cutJournal(journal, size); err != nil {
 		t.Fatal(err)
 	}
-	return data[size:]
+	return data[size:end]
 }
 
 func appendFile(t *testing.T, path string, data []byte) {
@@ -375,13 +376,13 @@ func TestTornTailIsTruncated(t *testing.T) {
 			journal := filepath.Join(dir, docstore.JournalName)
 			s := open(t, dir, noCheckpoint)
 			put(t, s, "a", "1")
-			size := fileSize(t, journal)
-			appendFile(t, journal, tail(lastRecord(t, s, journal)))
+			size := journalEnd(t, journal)
+			appendJournal(t, journal, tail(lastRecord(t, s, journal)))
 
 			if got := get(t, s, "a"); got != "1" {
 				t.Errorf("a = %q, want %q", got, "1")
 			}
-			if got := fileSize(t, journal); got != size {
+			if got := journalEnd(t, journal); got != size {
 				t.Errorf("journal has %d bytes, want %d", got, size)
 			}
 			if _, err := os.Stat(s.Path("torn")); !errors.Is(err, fs.ErrNotExist) {
@@ -436,5 +437,32 @@ func TestCorruptJournalIsReported(t *testing.T) {
 				t.Errorf("journal has %d bytes, want %d", got, len(data))
 			}
 		})
+	}
+}
+
+// TestJournalIsZeroFilledAhead: the first commit zero-fills the journal a
+// chunk ahead, later commits leave its size alone (their sync writes only
+// data), and another Store finds every record before the zeros.
+func TestJournalIsZeroFilledAhead(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, docstore.JournalName)
+	s := open(t, dir, noCheckpoint)
+	put(t, s, "a", "0")
+	size := fileSize(t, journal)
+	if size < 1<<20 || size%(1<<20) != 0 {
+		t.Fatalf("journal after the first commit: %d bytes, want whole MiB", size)
+	}
+	for i := 1; i <= 20; i++ {
+		put(t, s, "a", strconv.Itoa(i))
+	}
+	if got := fileSize(t, journal); got != size {
+		t.Errorf("journal grew from %d to %d bytes within its first chunk", size, got)
+	}
+	// A process killed after its sync: the records wait in the journal.
+	if err := docstore.CommitWithoutApply(s, func(tx *docstore.Tx) error { return tx.Put("a", []byte("21")) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, open(t, dir, noCheckpoint), "a"); got != "21" {
+		t.Errorf("another Store reads a = %q, want %q", got, "21")
 	}
 }

@@ -40,10 +40,15 @@ func TestHandRepairAfterCleanStopIsKept(t *testing.T) {
 // record writes. The next Open (same boot) refuses, naming the file, and
 // overwrites nothing.
 func TestHandEditUnderPendingRecordIsRefused(t *testing.T) {
-	for _, c := range []struct{ name, file, edit string }{
-		{"put", "accounts/a.json", "150"},
-		{"append", "ledger/a.jsonl", "+100\nhand\n"},
-		{"put over a removed file", "accounts/a.json", ""},
+	for _, c := range []struct {
+		name, file, edit string
+		tail             int // read the ledger's tail first: its before-state comes from that read
+	}{
+		{"put", "accounts/a.json", "150", 0},
+		{"append", "ledger/a.jsonl", "+100\nhand\n", 0},
+		{"append after a tail", "ledger/a.jsonl", "+100\nhand\n", 64},
+		{"append after a short tail", "ledger/a.jsonl", "+10\nhand\n", 2},
+		{"put over a removed file", "accounts/a.json", "", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -51,6 +56,11 @@ func TestHandEditUnderPendingRecordIsRefused(t *testing.T) {
 			put(t, s, "accounts/a.json", "100")
 			appendTo(t, s, "ledger/a.jsonl", "+100\n")
 			err := docstore.CommitWithoutApply(s, func(tx *docstore.Tx) error {
+				if c.tail > 0 {
+					if _, err := tx.Tail("ledger/a.jsonl", c.tail); err != nil {
+						return err
+					}
+				}
 				return errors.Join(tx.Put("accounts/a.json", []byte("90")), tx.Append("ledger/a.jsonl", []byte("-10\n")))
 			})
 			if err != nil {
@@ -94,13 +104,37 @@ func TestStaleRecordOfAnOlderGeneration(t *testing.T) {
 	stale := data[docstore.JournalHeaderLen:]
 	s = open(t, dir, docstore.Options{CheckpointBytes: 1})
 	put(t, s, "a", "new") // checkpoints: a journal of a later generation
-	if got := fileSize(t, journal); got != docstore.JournalHeaderLen {
+	if got := journalEnd(t, journal); got != docstore.JournalHeaderLen {
 		t.Fatalf("journal has %d bytes, want a checkpoint", got)
 	}
-	appendFile(t, journal, stale)
+	appendJournal(t, journal, stale)
 	reboot(t, "after the power loss")
 	s = open(t, dir, noCheckpoint)
 	if got := get(t, s, "a"); got != "new" {
 		t.Errorf("a = %q, want %q: a stale record was replayed", got, "new")
+	}
+}
+
+// TestAppendAfterTailReplays: an append whose before-state came from a
+// Tail read in the same transaction is replayed by the next Open when its
+// apply never ran: the state it recorded is the file's.
+func TestAppendAfterTailReplays(t *testing.T) {
+	for _, n := range []int{2, 64} {
+		dir := t.TempDir()
+		s := open(t, dir, noCheckpoint)
+		appendTo(t, s, "ledger/a.jsonl", "+100\n")
+		err := docstore.CommitWithoutApply(s, func(tx *docstore.Tx) error {
+			if _, err := tx.Tail("ledger/a.jsonl", n); err != nil {
+				return err
+			}
+			return tx.Append("ledger/a.jsonl", []byte("-10\n"))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = open(t, dir, noCheckpoint)
+		if got, want := get(t, s, "ledger/a.jsonl"), "+100\n-10\n"; got != want {
+			t.Errorf("tail %d: ledger = %q, want %q", n, got, want)
+		}
 	}
 }

@@ -13,9 +13,23 @@ import (
 	"atmshop/lib/docstore"
 )
 
+// bothPaths runs test with the default file layer (openat2 on Linux) and
+// with os.Root for every call, as on systems without openat2.
+func bothPaths(t *testing.T, test func(t *testing.T)) {
+	t.Run("default", test)
+	t.Run("os.Root", func(t *testing.T) {
+		defer docstore.WithoutFastPath()()
+		test(t)
+	})
+}
+
 // TestSymlinkedFolderOutsideIsRefused: a folder inside the store that is a
 // symbolic link to a folder outside it is never written through or read.
 func TestSymlinkedFolderOutsideIsRefused(t *testing.T) {
+	bothPaths(t, testSymlinkedFolderOutsideIsRefused)
+}
+
+func testSymlinkedFolderOutsideIsRefused(t *testing.T) {
 	dir, outside := t.TempDir(), t.TempDir()
 	s := open(t, dir, docstore.Options{})
 	put(t, s, "ledger/bob/2026-11.jsonl", "1\n")
@@ -48,7 +62,9 @@ func TestSymlinkedFolderOutsideIsRefused(t *testing.T) {
 
 // TestFIFOIsRefusedAtOnce: a FIFO where a document should be gives an
 // error at once, never blocks with the lock held.
-func TestFIFOIsRefusedAtOnce(t *testing.T) {
+func TestFIFOIsRefusedAtOnce(t *testing.T) { bothPaths(t, testFIFOIsRefusedAtOnce) }
+
+func testFIFOIsRefusedAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir, docstore.Options{})
 	put(t, s, "accounts/bob.json", "1")
@@ -70,4 +86,21 @@ func TestFIFOIsRefusedAtOnce(t *testing.T) {
 	}
 	// The lock was released: another Store gets it.
 	put(t, open(t, dir, docstore.Options{}), "accounts/bob.json", "2")
+}
+
+// TestSymlinkInsideTheStoreIsFollowed: a folder that is a symbolic link to
+// another folder of the store is used, as os.Root uses it: the openat2
+// path refuses only what leads out of the store.
+func TestSymlinkInsideTheStoreIsFollowed(t *testing.T) { bothPaths(t, testSymlinkInsideTheStore) }
+
+func testSymlinkInsideTheStore(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	put(t, s, "ledger/bob/2026-11.jsonl", "1\n")
+	if err := os.Symlink("bob", filepath.Join(dir, "ledger", "robert")); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, s, "ledger/robert/2026-11.jsonl"); got != "1\n" {
+		t.Errorf("through a link inside the store: %q", got)
+	}
 }

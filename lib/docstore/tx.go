@@ -41,7 +41,20 @@ type Tx struct {
 	ops      []*op          // pending writes, in the order of each name's first write
 	byName   map[string]*op // the same writes by name
 	seen     map[string]seen
+	sizes    map[string]int64  // sizes of regular files read whole or in part from the disk
+	tails    map[string][]byte // the last appendCheckLen bytes of files Tail read from the disk
 }
+
+// Epoch is the same number in two transactions of a Store when nothing
+// but this Store's own transactions can have written the files between
+// them: no other Store (another process, or another Open of the folder)
+// committed, no committed write is still waiting to be applied, and no
+// commit failed. A caller may keep what it learnt of the files in one
+// transaction and trust it in a later one of the same epoch, provided it
+// also keeps track of what its own writes change. Hand edits are made
+// with every copy stopped (see Hand repairs), so they never fall inside
+// an epoch.
+func (tx *Tx) Epoch() uint64 { return tx.s.epoch }
 
 // seen is what a transaction read of a file before writing it: enough for
 // the before-state of a write (see op).
@@ -83,6 +96,9 @@ func (tx *Tx) Get(name string) ([]byte, error) {
 	data, err := tx.s.stored(name)
 	if w == nil {
 		tx.remember(name, data, err)
+		if !tx.s.j.touches(name) {
+			tx.noteSize(name, int64(len(data)), err)
+		}
 		return data, err
 	}
 	// A pending append on a file that does not exist yet creates it.
@@ -120,7 +136,14 @@ func (tx *Tx) Tail(name string, n int) ([]byte, error) {
 		data, err = tx.s.stored(name)
 		data = lastBytes(data, n-len(pending))
 	} else {
-		data, err = tx.s.readTail(name, n-len(pending))
+		var size int64
+		data, size, err = tx.s.readTail(name, n-len(pending))
+		tx.noteSize(name, size, err)
+		if err == nil && w == nil && (len(data) >= appendCheckLen || int64(len(data)) == size) {
+			if _, ok := tx.seen[name]; !ok {
+				tx.tails[name] = bytes.Clone(lastBytes(data, appendCheckLen))
+			}
+		}
 	}
 	if w == nil {
 		return data, err
@@ -234,9 +257,14 @@ func (tx *Tx) pending(name string) (*op, error) {
 			return nil, fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
 		}
 	}
-	var size int64
-	fi, err := tx.s.fsys.Lstat(name)
+	size, known := tx.sizes[name]
+	var fi fs.FileInfo
+	var err error
+	if !known {
+		fi, err = tx.s.fsys.Lstat(name)
+	}
 	switch {
+	case known:
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, err
@@ -259,16 +287,28 @@ func (tx *Tx) pending(name string) (*op, error) {
 	return w, nil
 }
 
+// noteSize keeps the size of a file read from the disk (0 if it is
+// missing), so that a write of it later in the transaction need not look
+// it up again: under the lock nothing else changes it.
+func (tx *Tx) noteSize(name string, size int64, err error) {
+	switch {
+	case err == nil:
+		tx.sizes[name] = size
+	case errors.Is(err, fs.ErrNotExist):
+		tx.sizes[name] = 0
+	}
+}
+
 // remember keeps what Get read of a file, so that a write of it later in
 // the transaction need not read it again for its before-state.
 func (tx *Tx) remember(name string, data []byte, err error) {
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !tx.writable || err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
 	tx.seen[name] = seen{
 		exists: err == nil,
 		n:      len(data),
-		sum:    crc32.Checksum(data, castagnoli),
+		sum:    crc32.Checksum(data, castagnoliTable()),
 		tail:   bytes.Clone(lastBytes(data, appendCheckLen)),
 	}
 }
@@ -277,6 +317,12 @@ func (tx *Tx) remember(name string, data []byte, err error) {
 // already read; appendRecord reads the rest.
 func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
+		if tail, ok := tx.tails[o.name]; ok && !o.put && !o.hasBefore && int64(len(tail)) <= o.off && o.off == tx.sizes[o.name] {
+			// An append at the end of a file whose end Tail read.
+			o.beforeLen, o.beforeSum = uint64(len(tail)), crc32.Checksum(tail, castagnoliTable())
+			o.hasBefore = true
+			continue
+		}
 		sn, ok := tx.seen[o.name]
 		if !ok || o.hasBefore {
 			continue
@@ -289,7 +335,7 @@ func (tx *Tx) setBefore() {
 		case int64(sn.n) != o.off:
 			continue
 		default:
-			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoli)
+			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoliTable())
 		}
 		o.hasBefore = true
 	}

@@ -12,6 +12,7 @@ package prompt
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,14 +36,21 @@ type Prompter struct {
 	in       *bufio.Reader
 	out      io.Writer
 	terminal *os.File // set when in is a terminal, for reading passwords without echo
+	regular  bool     // in is a regular file: a read never waits
 }
 
 // New returns a Prompter reading from in. If in is an *os.File connected to
-// a terminal, passwords are read from it without echo.
+// a terminal, passwords are read from it without echo. If out has a Flush
+// method (a *bufio.Writer), it is flushed before every wait for an answer,
+// so whoever writes to out may buffer what comes before a question.
 func New(in io.Reader, out io.Writer) *Prompter {
 	p := &Prompter{in: bufio.NewReader(in), out: out}
-	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.terminal = f
+	if f, ok := in.(*os.File); ok {
+		if term.IsTerminal(int(f.Fd())) {
+			p.terminal = f
+		} else if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			p.regular = true
+		}
 	}
 	return p
 }
@@ -52,7 +60,37 @@ func New(in io.Reader, out io.Writer) *Prompter {
 // returns ctx's error.
 func (p *Prompter) Line(ctx context.Context, question string) (string, error) {
 	fmt.Fprint(p.out, question)
+	p.flush()
+	if p.readsAtOnce() {
+		// Nothing to wait for: no goroutine (a script's answers are
+		// mostly read this way).
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return p.readLine()
+	}
 	return wait(ctx, p.readLine)
+}
+
+// flush flushes out if it buffers.
+func (p *Prompter) flush() {
+	if f, ok := p.out.(interface{ Flush() error }); ok {
+		f.Flush()
+	}
+}
+
+// readsAtOnce reports whether reading a line cannot wait: the input is a
+// regular file, or a whole line is already buffered.
+func (p *Prompter) readsAtOnce() bool {
+	if p.regular {
+		return true
+	}
+	n := p.in.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := p.in.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // Password is Line without echo on a terminal.
@@ -61,6 +99,7 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 		return p.Line(ctx, question)
 	}
 	fmt.Fprint(p.out, question)
+	p.flush()
 	fd := int(p.terminal.Fd())
 	state, err := term.GetState(fd)
 	if err != nil {
@@ -81,6 +120,7 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 	// may have turned echo off again.
 	_ = term.Restore(fd, state)
 	fmt.Fprintln(p.out) // the user's Enter was not echoed
+	p.flush()
 	return answer, err
 }
 

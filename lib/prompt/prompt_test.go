@@ -1,9 +1,11 @@
 package prompt_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -49,5 +51,53 @@ func TestLineStopsWhenCancelled(t *testing.T) {
 	p := prompt.New(r, io.Discard)
 	if _, err := p.Line(ctx, "q> "); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
+	}
+}
+
+// spyReader records what had reached out when it was first read.
+type spyReader struct {
+	in   io.Reader
+	out  *bytes.Buffer
+	seen []string
+}
+
+func (r *spyReader) Read(p []byte) (int, error) {
+	r.seen = append(r.seen, r.out.String())
+	return r.in.Read(p)
+}
+
+// TestQuestionsAreFlushedBeforeReading: what was written to a buffered
+// out, the question included, reaches the real output before the answer
+// is read.
+func TestQuestionsAreFlushedBeforeReading(t *testing.T) {
+	var real bytes.Buffer
+	buffered := bufio.NewWriter(&real)
+	spy := &spyReader{in: strings.NewReader("alice\nbob\n"), out: &real}
+	p := prompt.New(spy, buffered)
+	fmt.Fprint(buffered, "Welcome.\n")
+	for _, want := range []string{"alice", "bob"} {
+		if got, err := p.Line(context.Background(), "name> "); err != nil || got != want {
+			t.Errorf("Line = %q, %v; want %q, nil", got, err, want)
+		}
+	}
+	if len(spy.seen) == 0 || spy.seen[0] != "Welcome.\nname> " {
+		t.Errorf("output when the input was first read: %q, want the greeting and the question", spy.seen)
+	}
+	if got, want := real.String(), "Welcome.\nname> name> "; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+// TestBufferedAnswerStillHonoursCancel: a cancelled context ends Line even
+// when the answer is already buffered.
+func TestBufferedAnswerStillHonoursCancel(t *testing.T) {
+	p := prompt.New(strings.NewReader("a\nb\n"), io.Discard)
+	if _, err := p.Line(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Line(ctx, ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled with an answer buffered: %v, want context.Canceled", err)
 	}
 }
