@@ -238,6 +238,7 @@ func TestTerminalEchoStaysOffAfterCtrlZAndFg(t *testing.T) {
 		t.Fatal(err)
 	}
 	term.waitUntil(func() bool { return !term.echoOn() }, "echo stayed on at the password prompt after the program was continued")
+	term.waitUntil(func() bool { return strings.Count(term.text(), "password: ") == 2 }, "the password prompt was not shown again after the program was continued")
 	term.typePassword("alice-pw", "Welcome, alice.")
 	term.typeKeys("\x04")
 	term.waitFor("Goodbye.")

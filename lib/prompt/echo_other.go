@@ -4,4 +4,4 @@ package prompt
 
 // keepEchoOff does nothing here: these systems have no job control that
 // turns a password prompt's echo back on.
-func keepEchoOff(int) (stop func()) { return func() {} }
+func keepEchoOff(int, func()) (stop func()) { return func() {} }

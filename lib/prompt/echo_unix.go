@@ -12,27 +12,29 @@ import (
 )
 
 // keepEchoOff turns the terminal fd's echo off again each time the program
-// is continued (SIGCONT) until the returned function is called: a shell
-// that stops the program (Ctrl-Z) restores its own terminal modes, echo
-// included, and fg does not always put the program's back. The function
-// returns once no more changes can happen.
-func keepEchoOff(fd int) (stop func()) {
-	continued := make(chan os.Signal, 1)
-	signal.Notify(continued, syscall.SIGCONT)
+// is continued (SIGCONT) until the returned function is called, and then
+// calls continued: a shell that stops the program (Ctrl-Z) restores its own
+// terminal modes, echo included, and fg does not always put the program's
+// back; and the shell's own lines have moved the cursor off the prompt.
+// The function returns once no more changes can happen.
+func keepEchoOff(fd int, continued func()) (stop func()) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGCONT)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
 			select {
-			case <-continued:
+			case <-signals:
 				echoOff(fd)
+				continued()
 			case <-done:
 				return
 			}
 		}
 	})
 	return func() {
-		signal.Stop(continued)
+		signal.Stop(signals)
 		close(done)
 		wg.Wait()
 	}

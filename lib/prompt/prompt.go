@@ -105,7 +105,11 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("read terminal state: %w", err)
 	}
-	stopKeeping := keepEchoOff(fd)
+	// After fg the person finds the question again, on a line of its own.
+	stopKeeping := keepEchoOff(fd, func() {
+		fmt.Fprint(p.out, question)
+		p.flush()
+	})
 	answer, err := wait(ctx, func() (string, error) {
 		b, err := term.ReadPassword(fd)
 		if err == nil && len(b) > MaxLine {
