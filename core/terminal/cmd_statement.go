@@ -28,27 +28,43 @@ func statement(ctx context.Context, app *App) error {
 		return err
 	}
 	app.Printf("Statement for %s, %s\n", app.User(), s.Month.Format("January 2006"))
-	app.Printf("Opening balance: %14s\n", s.Opening)
+	w := amountWidth(s)
+	app.Printf("Opening balance: %*s\n", w, s.Opening)
 	for _, e := range s.Entries {
 		who := e.Counterparty
 		if e.Note != "" {
 			who = strings.TrimSpace(who + " " + e.Note)
 		}
-		app.Printf("  %s  %-12s %14s %14s  %s\n", e.Time.Format("01-02 15:04"), e.Kind, e.Amount, e.BalanceAfter, who)
+		app.Printf("  %s  %-12s %*s %*s  %s\n", e.Time.Format("01-02 15:04"), e.Kind, w, e.Amount, w, e.BalanceAfter, who)
 	}
 	if len(s.Entries) == 0 {
 		app.Printf("  (no entries this month)\n")
 	}
-	app.Printf("Money in:        %14s\n", s.In)
-	app.Printf("Money out:       %14s\n", s.Out)
+	app.Printf("Money in:        %*s\n", w, s.In)
+	app.Printf("Money out:       %*s\n", w, s.Out)
 	kinds := make([]string, 0, len(s.ByKind))
 	for k := range s.ByKind {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
 	for _, k := range kinds {
-		app.Printf("  %-14s %14s\n", k, s.ByKind[k])
+		app.Printf("  %-14s %*s\n", k, w, s.ByKind[k])
 	}
-	app.Printf("Closing balance: %14s\n", s.Closing)
+	app.Printf("Closing balance: %*s\n", w, s.Closing)
 	return nil
+}
+
+// amountWidth is the width of the statement's amount columns: 14, or the
+// longest amount it shows, so that amounts of ten or more digits never run
+// into each other. Amounts are ASCII, so their length is their width.
+func amountWidth(s *core.Statement) int {
+	w := 14
+	for _, e := range s.Entries {
+		w = max(w, len(e.Amount.String()), len(e.BalanceAfter.String()))
+	}
+	w = max(w, len(s.Opening.String()), len(s.Closing.String()), len(s.In.String()), len(s.Out.String()))
+	for _, t := range s.ByKind {
+		w = max(w, len(t.String()))
+	}
+	return w
 }

@@ -3,6 +3,8 @@ package terminal_test
 import (
 	"context"
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +264,52 @@ func TestStatementScreenTotalsNeverWrap(t *testing.T) {
 	out := f.script(t, "carol", "carol-pw", "6", "2026-10", "q")
 	const want = "100,000,000,000,000,000.00"
 	assertContains(t, out, "Money in:        "+want, "Money out:       "+want)
+}
+
+// Amounts of ten and more digits keep their columns apart and lined up.
+func TestStatementColumnsHoldLargeAmounts(t *testing.T) {
+	f := newFixture(t)
+	if err := f.Bank.Repay(context.Background(), "alice", 1_000_000_000_000); err != nil { // 10,000,000,000.00
+		t.Fatal(err)
+	}
+	if _, err := f.Bank.Transfer(context.Background(), core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 25050}); err != nil {
+		t.Fatal(err)
+	}
+	out := f.script(t, "alice", "alice-pw", "6", "", "q")
+	amount := regexp.MustCompile(`^-?[0-9,]+\.[0-9]{2}$`)
+	var ends [2][]int // where each entry line's amount and balance end
+	for _, line := range strings.Split(out, "\n") {
+		if !regexp.MustCompile(`^  \d\d-\d\d \d\d:\d\d  `).MatchString(line) {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 5 || !amount.MatchString(fields[3]) || !amount.MatchString(fields[4]) {
+			t.Errorf("entry line without two separate amounts: %q", line)
+			continue
+		}
+		at := strings.Index(line, " "+fields[3]+" ") + 1
+		ends[0] = append(ends[0], at+len(fields[3]))
+		ends[1] = append(ends[1], strings.Index(line[at+len(fields[3]):], fields[4])+at+len(fields[3])+len(fields[4]))
+	}
+	if len(ends[0]) != 3 {
+		t.Fatalf("want 3 entry lines (opening, repayment, transfer), got %d:\n%s", len(ends[0]), out)
+	}
+	for i, col := range ends {
+		if slices.Min(col) != slices.Max(col) {
+			t.Errorf("column %d of the entries does not line up (ends at %v):\n%s", i+1, col, out)
+		}
+	}
+	var totals []int
+	for _, label := range []string{"Opening balance:", "Money in:", "Money out:", "Closing balance:"} {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, label) {
+				totals = append(totals, len(line))
+			}
+		}
+	}
+	if len(totals) != 4 || slices.Min(totals) != slices.Max(totals) {
+		t.Errorf("the totals do not line up (line ends %v):\n%s", totals, out)
+	}
 }
 
 // "?" lists the commands a person can see, with their help, at the main
