@@ -33,7 +33,7 @@ var (
 
 // Main starts a cluster (or takes ATMSHOP_PG_DSN), runs the tests and
 // stops it. Call it from TestMain: os.Exit(pgtest.Main(m)).
-func Main(m *testing.M) int {
+func Main(m interface{ Run() int }) int {
 	if dsn := os.Getenv("ATMSHOP_PG_DSN"); dsn != "" {
 		baseDSN = dsn
 		return m.Run()
@@ -58,21 +58,37 @@ func DSN(t testing.TB) string {
 		}
 		t.Skip(msg)
 	}
+	dsn, err := NewDatabase()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return dsn
+}
+
+// Available reports whether there is a server, and if not why.
+func Available() (bool, string) { return baseDSN != "", reason }
+
+// NewDatabase creates a new empty database on the server and returns its
+// DSN. Tests call DSN; this is for helpers that have no testing.TB.
+func NewDatabase() (string, error) {
+	if baseDSN == "" {
+		return "", fmt.Errorf("no PostgreSQL: %s", reason)
+	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, baseDSN)
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		return "", err
 	}
 	defer conn.Close(ctx)
 	name := fmt.Sprintf("atmshop_test_%d_%d", os.Getpid(), counter.Add(1))
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("pgtest: %v", err)
+		return "", err
 	}
 	cfg, err := pgx.ParseConfig(baseDSN)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s", cfg.Host, cfg.Port, cfg.User, name)
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s", cfg.Host, cfg.Port, cfg.User, name), nil
 }
 
 // credential is the user to run the server as.
