@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -177,4 +178,21 @@ func transfer(ctx context.Context, s core.Store, from, to string, amount core.Mo
 		}
 		return nil
 	})
+}
+
+func TestOpenErrorNamesHostNotPassword(t *testing.T) {
+	dir := t.TempDir() // no server listens here
+	for _, dsn := range []string{
+		"host=" + dir + " dbname=bank user=atm password=s3cret connect_timeout=5",
+		"postgres://atm:s3cret@/bank?host=" + dir + "&connect_timeout=5",
+	} {
+		_, err := pgstore.Open(ctx, dsn)
+		if err == nil {
+			t.Fatal("Open with no server: no error")
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, dir) || !strings.Contains(msg, "database bank") || strings.Contains(msg, "s3cret") {
+			t.Errorf("error %q: want the host and database named and no password", msg)
+		}
+	}
 }
