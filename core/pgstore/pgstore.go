@@ -159,9 +159,15 @@ func (s *Store) run(ctx context.Context, mode pgx.TxAccessMode, fn func(core.Tx)
 	}
 }
 
+// retryable: the server refused the transaction for a conflict (it kept
+// nothing), or the connection failed before anything was sent (a server
+// restart seen by a pooled connection).
 func retryable(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // mapErr turns the server's errors into the port's.
