@@ -143,12 +143,21 @@ func (s *Store) View(ctx context.Context, fn func(core.Tx) error) error {
 
 func (s *Store) run(ctx context.Context, mode pgx.TxAccessMode, fn func(core.Tx) error) error {
 	backoff := time.Millisecond
+	connRetried := false
 	for attempt := 1; ; attempt++ {
 		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: mode}, func(t pgx.Tx) error {
 			return fn(&tx{ctx: ctx, tx: t})
 		})
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return s.mapErr(err)
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			// A lost connection is retried once, then reported.
+			if connRetried {
+				return fmt.Errorf("postgres at %s: %w", s.where, err)
+			}
+			connRetried = true
 		}
 		select {
 		case <-ctx.Done():
