@@ -241,7 +241,7 @@ func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, _ := t.tx.Query(t.ctx, `SELECT name FROM accounts WHERE name > $1 ORDER BY name COLLATE "C" LIMIT $2`, after, limit)
+	rows, _ := t.tx.Query(t.ctx, `SELECT name FROM accounts WHERE name > $1 ORDER BY name LIMIT $2`, after, limit)
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if len(names) == 0 {
 		names = nil

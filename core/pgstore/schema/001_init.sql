@@ -1,7 +1,9 @@
 -- The bank's data. Money is in minor units (fen); a month is
--- year*12 + month-1, so months sort and compare as integers.
+-- year*12 + month-1, so months sort and compare as integers. Names are
+-- COLLATE "C" so they sort byte by byte, as the port lists them, whatever
+-- the server's locale, and the indexes serve that order.
 CREATE TABLE accounts (
-	name          text PRIMARY KEY,
+	name          text COLLATE "C" PRIMARY KEY,
 	password_hash text NOT NULL,
 	balance       bigint NOT NULL,
 	credit_limit  bigint NOT NULL CHECK (credit_limit >= 0),
@@ -19,7 +21,7 @@ CREATE TABLE accounts (
 CREATE TABLE entries (
 	seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	id            text NOT NULL UNIQUE,
-	account       text NOT NULL,
+	account       text COLLATE "C" NOT NULL,
 	month         integer NOT NULL,
 	ref           text NOT NULL,
 	at            timestamptz NOT NULL,
@@ -35,7 +37,7 @@ CREATE INDEX entries_account_ref ON entries (account, ref);
 
 CREATE TABLE orders (
 	seq     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	account text NOT NULL,
+	account text COLLATE "C" NOT NULL,
 	id      text NOT NULL,
 	at      timestamptz NOT NULL,
 	total   bigint NOT NULL,
