@@ -60,6 +60,12 @@ type Config struct {
 	// LockTimeout is how long a transaction waits for the data lock held by
 	// another copy of the program before it gives up.
 	LockTimeout time.Duration
+	// Driver is the store: DriverFiles (db/ on this machine) or
+	// DriverPostgres (a PostgreSQL server at DSN).
+	Driver string
+	// DSN is the PostgreSQL connection string; "" takes the PG*
+	// environment variables. Only read when Driver is DriverPostgres.
+	DSN string
 	// TimeZone is the IANA name of the bank's time zone, checked with
 	// time.LoadLocation, or "" for the machine's zone at the first start.
 	TimeZone string
@@ -68,6 +74,12 @@ type Config struct {
 	// Users are the users declared in the file, in file order.
 	Users []core.UserSeed
 }
+
+// The values of [storage] driver.
+const (
+	DriverFiles    = "files"
+	DriverPostgres = "postgres"
+)
 
 // Logging says where and how much to log; NewLogger acts on it.
 type Logging struct {
@@ -259,5 +271,9 @@ func hasKey(entries []entry, key string) bool {
 // bad words a complaint about one value: what was written and, in want,
 // what is allowed. name must be safe to print: a known key or a checked name.
 func (l loader) bad(section, name, value string, want error) error {
+	if section == "storage" && strings.EqualFold(name, "dsn") {
+		// A connection string may hold a password: never echo it.
+		return fmt.Errorf("%s: [%s] %s: %w", l.path, section, name, want)
+	}
 	return fmt.Errorf("%s: [%s] %s = %q: %w", l.path, section, name, value, want)
 }

@@ -133,6 +133,16 @@ func TestLoadAcceptedValues(t *testing.T) {
 				t.Errorf("App %+v Users %+v, want the defaults and no users", c.App, c.Users)
 			}
 		}},
+		{"storage defaults to files", "", func(t *testing.T, c conf.Config) {
+			if c.Driver != conf.DriverFiles || c.DSN != "" {
+				t.Errorf("Driver %q DSN %q, want files and none", c.Driver, c.DSN)
+			}
+		}},
+		{"storage on postgres", "[storage]\ndriver = postgres\ndsn = host=db1 dbname=bank\n", func(t *testing.T, c conf.Config) {
+			if c.Driver != conf.DriverPostgres || c.DSN != "host=db1 dbname=bank" {
+				t.Errorf("Driver %q DSN %q, want postgres at host=db1 dbname=bank", c.Driver, c.DSN)
+			}
+		}},
 		{"credit_limit is inherited from DEFAULT unless the user sets one",
 			"[inherits]\npassword = secret\n" +
 				"[none]\npassword = secret\ncredit_limit = 0\n" +
@@ -256,6 +266,8 @@ func TestLoadErrors(t *testing.T) {
 		{"password in DEFAULT", "[DEFAULT]\npassword = x\n", []string{"[DEFAULT] password: it would be every user's password"}},
 		{"password in storage", "[storage]\npassword = x\n", []string{"[storage] password: [storage] holds settings, not a user"}},
 		{"password in shop", "[shop]\npassword = 5\n", []string{"[shop] password"}},
+		{"storage driver unknown", "[storage]\ndriver = mysql\n", []string{`[storage] driver = "mysql": want one of files, postgres`}},
+		{"storage dsn with a control character", "[storage]\ndsn = host=x password=s3cret\x01\n", []string{`[storage] dsn: want a PostgreSQL connection string`}},
 		{"storage dir empty", "[storage]\ndir =\n", []string{`[storage] dir = "": want a folder`}},
 		{"bcrypt_cost 3", "[security]\nbcrypt_cost = 3\n", []string{`[security] bcrypt_cost = "3": want a whole number from 4 to 31`}},
 		{"bcrypt_cost 32", "[security]\nbcrypt_cost = 32\n", []string{`[security] bcrypt_cost = "32"`}},

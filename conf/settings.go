@@ -54,6 +54,8 @@ var settingsSections = []section{
 		wholeNumber("lock_timeout", "30", 1, 3600, "seconds", func(c *Config, n int) {
 			c.LockTimeout = time.Duration(n) * time.Second
 		}),
+		oneOf("driver", DriverFiles, []string{DriverFiles, DriverPostgres}, func(c *Config, v string) { c.Driver = v }),
+		dsn("dsn", "", func(c *Config, v string) { c.DSN = v }),
 	}},
 	{"security", []setting{
 		// bcrypt refuses costs outside 4..31 (bcrypt.MinCost, MaxCost).
@@ -206,6 +208,32 @@ func fileName(key, def string, set func(*Config, string)) setting {
 	return setting{key, def, func(c *Config, v string) error {
 		if v == "" || strings.HasPrefix(v, ".") || strings.ContainsAny(v, `/\:`) || !printable(v) {
 			return errors.New("want a plain file name such as all2.log, without a folder and not starting with '.' (the store's and the lock's files are named so)")
+		}
+		set(c, v)
+		return nil
+	}}
+}
+
+// oneOf accepts one of choices, as written.
+func oneOf(key, def string, choices []string, set func(*Config, string)) setting {
+	return setting{key, def, func(c *Config, v string) error {
+		for _, ch := range choices {
+			if v == ch {
+				set(c, v)
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s", strings.Join(choices, ", "))
+	}}
+}
+
+// dsn accepts a PostgreSQL connection string (libpq keyword/value or URL)
+// or nothing; the driver reads it at start-up, so this only refuses what
+// no connection string holds.
+func dsn(key, def string, set func(*Config, string)) setting {
+	return setting{key, def, func(c *Config, v string) error {
+		if !printable(v) {
+			return errors.New("want a PostgreSQL connection string such as host=db1 dbname=atmshop, or nothing for the PG* environment variables")
 		}
 		set(c, v)
 		return nil

@@ -18,9 +18,17 @@ import (
 // replays, every printed transfer is in the books exactly once, and the
 // shared log file holds one whole line per entry, one transfer line per
 // confirmed transfer.
-func TestConcurrentProcesses(t *testing.T) {
+func TestConcurrentProcesses(t *testing.T) { concurrentProcesses(t, false) }
+
+// TestConcurrentProcessesPostgres is the same on one PostgreSQL database.
+func TestConcurrentProcessesPostgres(t *testing.T) { concurrentProcesses(t, true) }
+
+func concurrentProcesses(t *testing.T, postgres bool) {
 	const transfersEach = 150
 	sb := newSandbox(t, busyUsers...)
+	if postgres {
+		sb.usePostgres()
+	}
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	inputs := make([]string, len(busyUsers))
 	for i, me := range busyUsers {
@@ -73,7 +81,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	}
 
 	seed := readSeed(t)
-	bk := readBooks(t, sb.path("db"))
+	bk := sb.books()
 	if len(bk.accounts) != seed.users+len(busyUsers) {
 		t.Errorf("%d accounts, want %d", len(bk.accounts), seed.users+len(busyUsers))
 	}

@@ -64,7 +64,13 @@ const busyOpeningFen = 4 * 1000_00
 // windows were hit. Kills while the program holds the store's lock
 // (db/.lock) also show that a lock held by a dead process does not block
 // the next start.
-func TestCrashRecovery(t *testing.T) {
+func TestCrashRecovery(t *testing.T) { crashRecovery(t, false) }
+
+// TestCrashRecoveryPostgres is the same on PostgreSQL: a killed client
+// leaves the server with whole transactions or none.
+func TestCrashRecoveryPostgres(t *testing.T) { crashRecovery(t, true) }
+
+func crashRecovery(t *testing.T, postgres bool) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL and flock semantics: Unix only")
 	}
@@ -86,6 +92,9 @@ func TestCrashRecovery(t *testing.T) {
 	t.Logf("%d trials, ATMSHOP_CRASH_SEED=%d", trials, rngSeed)
 
 	sb := newSandbox(t, busyUsers...)
+	if postgres {
+		sb.usePostgres()
+	}
 	seed := readSeed(t)
 	asked := askedTotals{}
 	var confirmed []confirmation
@@ -135,6 +144,10 @@ func TestCrashRecovery(t *testing.T) {
 
 	if stats.kills == 0 || len(confirmed) == 0 {
 		t.Errorf("%d kills and %d confirmed actions: the trials tested nothing", stats.kills, len(confirmed))
+	}
+	if postgres {
+		t.Logf("%d confirmed actions; %d kills", len(confirmed), stats.kills)
+		return
 	}
 	t.Logf("%d confirmed actions; %d kills, of which %d in the middle of a journal write (torn tail) and %d after a commit's fsync but before the store marked it applied",
 		len(confirmed), stats.kills, stats.torn, stats.unapplied)
@@ -276,7 +289,7 @@ func writeStream(w io.Writer, rng *rand.Rand, prices []int64, ops int) askedTota
 // kill left it and its Close's checkpoint renames over .journal.
 func audit(t *testing.T, sb *sandbox, seed seed, confirmed []confirmation, asked askedTotals) {
 	t.Helper()
-	bk := readBooks(t, sb.path("db"))
+	bk := sb.books()
 	if len(bk.accounts) != seed.users+len(busyUsers) {
 		t.Errorf("%d accounts, want %d", len(bk.accounts), seed.users+len(busyUsers))
 	}
@@ -315,6 +328,9 @@ func (s *crashStats) note(sb *sandbox, killed bool) {
 		return
 	}
 	s.kills++
+	if sb.dsn != "" {
+		return // no journal: the server keeps whole transactions
+	}
 	torn, unapplied := journalState(sb)
 	if torn {
 		s.torn++

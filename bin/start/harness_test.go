@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -19,6 +20,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"atmshop/core/pgstore/pgtest"
 )
 
 // sandbox is a project folder of its own: conf/config.ini (the one the
@@ -27,6 +32,82 @@ import (
 type sandbox struct {
 	t   testing.TB
 	dir string
+	dsn string // set by usePostgres: the bank is in this database, not db/
+}
+
+// usePostgres points the sandbox's config at a new database of the tests'
+// PostgreSQL cluster (skipping the test when there is none).
+func (sb *sandbox) usePostgres() {
+	sb.t.Helper()
+	sb.dsn = pgtest.DSN(sb.t)
+	config, err := os.ReadFile(sb.path("conf", "config.ini"))
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	if config, err = withPostgres(config, sb.dsn); err != nil {
+		sb.t.Fatal(err)
+	}
+	if err := os.WriteFile(sb.path("conf", "config.ini"), config, 0o600); err != nil {
+		sb.t.Fatal(err)
+	}
+}
+
+// books reads the sandbox's bank, from db/ or PostgreSQL.
+func (sb *sandbox) books() *books {
+	sb.t.Helper()
+	if sb.dsn != "" {
+		return readBooksPG(sb.t, sb.dsn)
+	}
+	return readBooks(sb.t, sb.path("db"))
+}
+
+// readBooksPG reads the books from pgstore's tables.
+func readBooksPG(t testing.TB, dsn string) *books {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	bk := &books{accounts: map[string]accountDoc{}, ledgers: map[string][]ledgerEntry{}, orders: map[string][]orderDoc{}}
+	rows, _ := conn.Query(ctx, `SELECT name, password_hash, balance, credit_limit, frozen, failed_logins, updated FROM accounts`)
+	for rows.Next() {
+		var a accountDoc
+		a.Balance = new(int64)
+		if err := rows.Scan(&a.Name, &a.PasswordHash, a.Balance, &a.CreditLimit, &a.Frozen, &a.FailedLogins, &a.Updated); err != nil {
+			t.Fatal(err)
+		}
+		bk.accounts[a.Name] = a
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = conn.Query(ctx, `SELECT account, id, ref, at, kind, counterparty, amount, balance_after, note FROM entries ORDER BY account, month, seq`)
+	for rows.Next() {
+		var name string
+		e := ledgerEntry{Amount: new(int64), BalanceAfter: new(int64), file: "postgres entries"}
+		if err := rows.Scan(&name, &e.ID, &e.Ref, &e.Time, &e.Kind, &e.Counterparty, e.Amount, e.BalanceAfter, &e.Note); err != nil {
+			t.Fatal(err)
+		}
+		bk.ledgers[name] = append(bk.ledgers[name], e)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = conn.Query(ctx, `SELECT account, id, total FROM orders ORDER BY account, seq`)
+	for rows.Next() {
+		var name string
+		var o orderDoc
+		if err := rows.Scan(&name, &o.ID, &o.Total); err != nil {
+			t.Fatal(err)
+		}
+		bk.orders[name] = append(bk.orders[name], o)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return bk
 }
 
 // user is an extra [name] section of the config.

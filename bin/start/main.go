@@ -25,6 +25,7 @@ import (
 	"atmshop/conf"
 	"atmshop/core"
 	"atmshop/core/filestore"
+	"atmshop/core/pgstore"
 	"atmshop/core/terminal"
 	"atmshop/lib/docstore"
 	"atmshop/lib/localzone"
@@ -77,22 +78,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
-	// Before Open, which creates the folder when it is missing.
-	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
-	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
-	store, err := filestore.Open(ctx, cfg.DBDir, docstore.Options{
-		LockTimeout: cfg.LockTimeout,
-		// After the commit point: the change is done, finishing it is the
-		// store's business, and the operator reads about it in the log.
-		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
-		OnLockWait: func() {
-			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
-		},
-	})
+	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
 	if err != nil {
-		return lockTimedOut(err, cfg)
+		return err
 	}
-	defer func() { err = errors.Join(err, store.Close()) }()
+	defer func() { err = errors.Join(err, closeStore()) }()
 
 	bank := &core.Bank{
 		Store:    store,
@@ -114,6 +104,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	logger.WithField("component", "main").WithField("config", cfg.File).Info("started")
 	return app.Run(ctx)
+}
+
+// openStore opens the store [storage] driver names, and how to close it.
+func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (core.Store, func() error, error) {
+	if cfg.Driver == conf.DriverPostgres {
+		// Its errors name the host and database, never the password.
+		store, err := pgstore.Open(ctx, cfg.DSN)
+		if err != nil {
+			return nil, nil, err
+		}
+		return store, func() error { store.Close(); return nil }, nil
+	}
+	// Before Open, which creates the folder when it is missing.
+	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
+	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
+	store, err := filestore.Open(ctx, cfg.DBDir, docstore.Options{
+		LockTimeout: cfg.LockTimeout,
+		// After the commit point: the change is done, finishing it is the
+		// store's business, and the operator reads about it in the log.
+		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
+		OnLockWait: func() {
+			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
+		},
+	})
+	if err != nil {
+		return nil, nil, lockTimedOut(err, cfg)
+	}
+	return store, store.Close, nil
 }
 
 // lockTimedOut words a start-up that gave up waiting for another copy of

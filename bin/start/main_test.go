@@ -2,11 +2,15 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"atmshop/core/pgstore/pgtest"
 )
 
 // update makes TestScripts rewrite, instead of failing, the expected output
@@ -18,15 +22,34 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 
 // TestMain lets the scripts run this package's main as the command
 // "atmshop", in a child process, exactly as a user runs the program.
+// The parent also starts a throwaway PostgreSQL cluster for
+// TestScriptsPostgres (pgtest.Main); the children only run main.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"atmshop": main})
+	testscript.Main(pgMain{m}, map[string]func(){"atmshop": main})
 }
+
+type pgMain struct{ m *testing.M }
+
+func (p pgMain) Run() int { return pgtest.Main(p.m) }
 
 // TestScripts runs the transcripts in testdata/script: each one is a whole
 // session on stdin and what the program must print. Every script starts in
 // a fresh folder holding conf/config.ini from testdata/config.ini (users
 // alice, bob and root, fast password hashing), so db/ and log/ are its own.
-func TestScripts(t *testing.T) {
+func TestScripts(t *testing.T) { runScripts(t, false) }
+
+// TestScriptsPostgres runs the same transcripts with [storage] driver =
+// postgres, each on a new database of the tests' cluster. Lines about the
+// files in db/ carry the [files] condition and are skipped here.
+func TestScriptsPostgres(t *testing.T) {
+	if ok, why := pgtest.Available(); !ok {
+		pgtest.DSN(t) // skips with one line, or fails under ATMSHOP_REQUIRE_PG=1
+		t.Skip(why)
+	}
+	runScripts(t, true)
+}
+
+func runScripts(t *testing.T, postgres bool) {
 	config, err := os.ReadFile(filepath.Join("testdata", "config.ini"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +61,39 @@ func TestScripts(t *testing.T) {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(dir, "config.ini"), config, 0o600)
+			c := config
+			if postgres {
+				dsn, err := pgtest.NewDatabase()
+				if err != nil {
+					return err
+				}
+				c, err = withPostgres(config, dsn)
+				if err != nil {
+					return err
+				}
+			}
+			return os.WriteFile(filepath.Join(dir, "config.ini"), c, 0o600)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "files":
+				return !postgres, nil
+			case "postgres":
+				return postgres, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
-		UpdateScripts:       *update,
+		UpdateScripts:       *update && !postgres,
 	})
+}
+
+// withPostgres sets driver and dsn in the [storage] section of config.
+func withPostgres(config []byte, dsn string) ([]byte, error) {
+	s := string(config)
+	add := "[storage]\ndriver = postgres\ndsn = " + dsn + "\n"
+	if !strings.Contains(s, "[storage]\n") {
+		return []byte(s + "\n" + add), nil
+	}
+	return []byte(strings.Replace(s, "[storage]\n", add, 1)), nil
 }

@@ -1,0 +1,198 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"atmshop/core"
+	"atmshop/core/pgstore"
+	"atmshop/core/pgstore/pgtest"
+	"atmshop/core/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var ctx = context.Background()
+
+func open(t *testing.T) *pgstore.Store {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	s, err := pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func exec(t *testing.T, s *pgstore.Store, sql string, args ...any) {
+	t.Helper()
+	if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		s := open(t)
+		// Damage is done behind the store's back, as a hand edit would:
+		// values the program never writes.
+		return storetest.Harness{
+			Store:         s,
+			DamageAccount: func(name string) { exec(t, s, `UPDATE accounts SET password_hash = '' WHERE name = $1`, name) },
+			DamageLedger: func(name string, m core.Month) {
+				exec(t, s, `UPDATE entries SET amount = 9223372036854775807 WHERE seq = (SELECT max(seq) FROM entries WHERE account = $1 AND month = $2)`,
+					name, m.Year*12+int(m.Month)-1)
+			},
+			DamageSettings: func() { exec(t, s, `UPDATE bank_settings SET time_zone = ''`) },
+		}
+	})
+}
+
+func TestSchemaVersion(t *testing.T) {
+	s := open(t)
+	var got int
+	if err := s.Pool().QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := pgstore.SchemaVersion(); got != want || want < 1 {
+		t.Errorf("schema_version = %d, want %d", got, want)
+	}
+	// Opening again migrates nothing and fails nothing.
+	s2, err := pgstore.Open(ctx, s.Pool().Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+}
+
+func TestRetriesSerializationFailure(t *testing.T) {
+	s := open(t)
+	tries := 0
+	err := s.Update(ctx, func(tx core.Tx) error {
+		tries++
+		if tries == 1 {
+			return &pgconn.PgError{Code: "40001", Message: "could not serialize access"}
+		}
+		return tx.SaveAccount(&core.Account{Name: "alice", PasswordHash: "x", CreditLimit: 10})
+	})
+	if err != nil || tries != 2 {
+		t.Errorf("Update: %v after %d tries; want nil after 2", err, tries)
+	}
+}
+
+func TestCheckRefusesBalancePastLimit(t *testing.T) {
+	s := open(t)
+	err := s.Update(ctx, func(tx core.Tx) error {
+		return tx.SaveAccount(&core.Account{Name: "alice", PasswordHash: "x", Balance: -101, CreditLimit: 100})
+	})
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.ConstraintName != "balance_within_credit" {
+		t.Errorf("saving a balance past the credit limit: %v; want the CHECK to refuse it", err)
+	}
+}
+
+// TestConcurrentTransfers: clients on separate pools move money around a
+// ring of accounts; the total stays what it was and every ledger chains.
+func TestConcurrentTransfers(t *testing.T) {
+	s := open(t)
+	dsn := s.Pool().Config().ConnString()
+	const accounts, clients, rounds = 4, 6, 15
+	names := make([]string, accounts)
+	if err := s.Update(ctx, func(tx core.Tx) error {
+		for i := range names {
+			names[i] = fmt.Sprintf("user%d", i)
+			if err := tx.SaveAccount(&core.Account{Name: names[i], PasswordHash: "x", Balance: 1000, CreditLimit: 0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*rounds)
+	for c := range clients {
+		wg.Go(func() {
+			client, err := pgstore.Open(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer client.Close()
+			for r := range rounds {
+				from, to := names[(c+r)%accounts], names[(c+r+1)%accounts]
+				errs <- transfer(ctx, client, from, to, 7)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total int64
+	if err := s.Pool().QueryRow(ctx, `SELECT sum(balance) FROM accounts`).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != accounts*1000 {
+		t.Errorf("total %d, want %d", total, accounts*1000)
+	}
+}
+
+var ids atomic.Int64
+
+// transfer moves amount from one account to another, with a ledger entry
+// on each; the ids are made before the first try, as the rules do.
+func transfer(ctx context.Context, s core.Store, from, to string, amount core.Money) error {
+	ref := fmt.Sprintf("t-%d", ids.Add(1))
+	legs := []struct {
+		name, id string
+		amount   core.Money
+	}{{from, ref + "-out", -amount}, {to, ref + "-in", amount}}
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	return s.Update(ctx, func(tx core.Tx) error {
+		for _, leg := range legs {
+			a, err := tx.Account(leg.name)
+			if err != nil {
+				return err
+			}
+			a.Balance += leg.amount
+			if err := tx.AppendEntries(leg.name, core.MonthOf(now), core.Entry{ID: leg.id, Ref: ref, Time: now, Kind: core.KindTransferIn, Amount: leg.amount, BalanceAfter: a.Balance}); err != nil {
+				return err
+			}
+			if err := tx.SaveAccount(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func TestOpenErrorNamesHostNotPassword(t *testing.T) {
+	dir := t.TempDir() // no server listens here
+	for _, dsn := range []string{
+		"host=" + dir + " dbname=bank user=atm password=s3cret connect_timeout=5",
+		"postgres://atm:s3cret@/bank?host=" + dir + "&connect_timeout=5",
+	} {
+		_, err := pgstore.Open(ctx, dsn)
+		if err == nil {
+			t.Fatal("Open with no server: no error")
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, dir) || !strings.Contains(msg, "database bank") || strings.Contains(msg, "s3cret") {
+			t.Errorf("error %q: want the host and database named and no password", msg)
+		}
+	}
+}
