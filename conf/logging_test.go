@@ -160,18 +160,32 @@ func TestWarnIfDataFolderOpen(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix modes")
 	}
+	// entry is something in the data folder: a folder, or a file with
+	// content or without.
+	type entry struct {
+		name  string
+		dir   bool
+		empty bool
+		mode  os.FileMode
+	}
+	gitkeep := entry{name: ".gitkeep", empty: true, mode: 0o644}
+	private := []entry{{name: "accounts", dir: true, mode: 0o700}, {name: "bank.json", mode: 0o600}, gitkeep}
 	tests := []struct {
-		name string
-		mode os.FileMode // 0: the folder does not exist
-		warn bool
+		name    string
+		mode    os.FileMode // of the data folder; 0: it does not exist
+		entries []entry
+		warn    bool
 	}{
-		{"missing", 0, false},
-		{"owner only", 0o700, false},
-		{"others may enter but not list", 0o711, false},
-		{"group may read", 0o740, true},
-		{"others may read", 0o755, true},
-		{"group may write", 0o730, true},
-		{"everyone", 0o777, true},
+		{"missing", 0, nil, false},
+		{"owner only", 0o700, private, false},
+		{"a fresh clone: others may list an empty .gitkeep", 0o755, []entry{gitkeep}, false},
+		{"after the first start: others may list private entries", 0o755, private, false},
+		{"others may enter but not list", 0o711, private, false},
+		{"others may read a folder of it", 0o755, []entry{{name: "accounts", dir: true, mode: 0o755}}, true},
+		{"group may read a file of it", 0o750, []entry{{name: "bank.json", mode: 0o640}}, true},
+		{"others may not enter: a readable folder inside is out of reach", 0o700, []entry{{name: "accounts", dir: true, mode: 0o755}}, false},
+		{"group may write", 0o730, nil, true},
+		{"everyone may write", 0o777, private, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,6 +193,24 @@ func TestWarnIfDataFolderOpen(t *testing.T) {
 			if tt.mode != 0 {
 				if err := os.Mkdir(dir, 0o700); err != nil {
 					t.Fatal(err)
+				}
+				for _, e := range tt.entries {
+					p := filepath.Join(dir, e.name)
+					var err error
+					switch {
+					case e.dir:
+						err = os.Mkdir(p, 0o700)
+					case e.empty:
+						err = os.WriteFile(p, nil, 0o600)
+					default:
+						err = os.WriteFile(p, []byte("{}\n"), 0o600)
+					}
+					if err == nil {
+						err = os.Chmod(p, e.mode)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
 				}
 				if err := os.Chmod(dir, tt.mode); err != nil {
 					t.Fatal(err)
@@ -199,8 +231,8 @@ func TestWarnIfDataFolderOpen(t *testing.T) {
 				t.Fatalf("logged %d entries, want one warning", len(hook.entries))
 			}
 			e := hook.entries[0]
-			if e.Level != logrus.WarnLevel || !strings.Contains(e.Message, dir) || !strings.Contains(e.Message, "chmod 700") {
-				t.Errorf("logged %v %q, want a warning naming %s and saying chmod 700", e.Level, e.Message, dir)
+			if e.Level != logrus.WarnLevel || !strings.Contains(e.Message, dir) || !strings.Contains(e.Message, "chmod -R go-rwx") {
+				t.Errorf("logged %v %q, want a warning naming %s and saying chmod -R go-rwx", e.Level, e.Message, dir)
 			}
 			if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != tt.mode {
 				t.Errorf("folder mode %v, %v: want %v, untouched", info.Mode(), err, tt.mode)
