@@ -27,10 +27,13 @@ func WarnIfDataFolderOpen(log logrus.FieldLogger, dir string) {
 	}
 	mode := info.Mode().Perm()
 	what := ""
-	if mode&0o022 != 0 {
+	switch {
+	case mode&0o022 != 0:
 		what = fmt.Sprintf("they may change it: mode %04o", mode)
-	} else if name, entryMode, ok := readableEntry(dir, mode); ok {
-		what = fmt.Sprintf("they may read %s: mode %04o, and %04o on the folder", name, entryMode, mode)
+	case mode&0o011 != 0: // others may enter it: what may they read inside?
+		if name, entryMode, ok := readableEntry(dir, mode); ok {
+			what = fmt.Sprintf("they may read %s: mode %04o, and %04o on the folder", name, entryMode, mode)
+		}
 	}
 	if what != "" {
 		log.Warnf("The data folder %s is open to other users of this machine (%s); run chmod -R go-rwx on it so that only this account can.", dir, what)

@@ -216,19 +216,26 @@ func (s *Store) Close() error {
 	if err != nil {
 		s.warn(fmt.Errorf("close: %w", err))
 	}
+	s.release()
+	return nil
+}
+
+// release closes every file the Store keeps open, once, and makes later
+// transactions fail.
+func (s *Store) release() {
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
-	if !s.closed {
-		s.closed = true
-		s.closeKept()
-		s.j.close()
-		s.lock.close()
-		if s.root != nil {
-			closeFS(s.fsys)
-			s.root.Close()
-		}
+	if s.closed {
+		return
 	}
-	return nil
+	s.closed = true
+	s.closeKept()
+	s.j.close()
+	s.lock.close()
+	if s.root != nil {
+		closeFS(s.fsys)
+		s.root.Close()
+	}
 }
 
 var errClosed = errors.New("store is closed")

@@ -40,18 +40,7 @@ func SetBootIdentity(id string) (restore func()) {
 
 // Abandon drops s like a killed process: its files are closed, nothing is
 // checkpointed, and it cannot be used again.
-func Abandon(s *Store) {
-	s.sem <- struct{}{}
-	defer func() { <-s.sem }()
-	s.closed = true
-	s.closeKept()
-	s.j.close()
-	s.lock.close()
-	if s.root != nil {
-		closeFS(s.fsys)
-		s.root.Close()
-	}
-}
+func Abandon(s *Store) { s.release() }
 
 // SetLockNotice makes a wait for the lock call Options.OnLockWait after d
 // instead of a second, and returns a function that undoes it.
