@@ -42,10 +42,7 @@ func TestScripts(t *testing.T) { runScripts(t, false) }
 // postgres, each on a new database of the tests' cluster. Lines about the
 // files in db/ carry the [files] condition and are skipped here.
 func TestScriptsPostgres(t *testing.T) {
-	if ok, why := pgtest.Available(); !ok {
-		pgtest.DSN(t) // skips with one line, or fails under ATMSHOP_REQUIRE_PG=1
-		t.Skip(why)
-	}
+	pgtest.Require(t)
 	runScripts(t, true)
 }
 

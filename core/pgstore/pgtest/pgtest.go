@@ -51,13 +51,7 @@ func Main(m interface{ Run() int }) int {
 // when there is no server (fails it under ATMSHOP_REQUIRE_PG=1).
 func DSN(t testing.TB) string {
 	t.Helper()
-	if baseDSN == "" {
-		msg := "no PostgreSQL: " + reason
-		if os.Getenv("ATMSHOP_REQUIRE_PG") == "1" {
-			t.Fatal(msg + " (ATMSHOP_REQUIRE_PG=1)")
-		}
-		t.Skip(msg)
-	}
+	Require(t)
 	dsn, err := NewDatabase()
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
@@ -65,8 +59,18 @@ func DSN(t testing.TB) string {
 	return dsn
 }
 
-// Available reports whether there is a server, and if not why.
-func Available() (bool, string) { return baseDSN != "", reason }
+// Require skips t with one line when there is no server, or fails it
+// under ATMSHOP_REQUIRE_PG=1.
+func Require(t testing.TB) {
+	t.Helper()
+	if baseDSN == "" {
+		msg := "no PostgreSQL: " + reason
+		if os.Getenv("ATMSHOP_REQUIRE_PG") == "1" {
+			t.Fatal(msg + " (ATMSHOP_REQUIRE_PG=1)")
+		}
+		t.Skip(msg)
+	}
+}
 
 // NewDatabase creates a new empty database on the server and returns its
 // DSN. Tests call DSN; this is for helpers that have no testing.TB.
