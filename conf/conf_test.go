@@ -26,6 +26,7 @@ var defaults = core.Settings{
 	LockoutDuration:    15 * time.Minute,
 	MinPasswordLength:  6,
 	BcryptCost:         10,
+	Credit:             core.CreditRules{StatementDay: 22, DueDay: 10, DailyInterestPPM: 500, MinimumPaymentPercent: 10},
 }
 
 // yuan turns whole yuan into core.Money (fen).
@@ -215,10 +216,12 @@ func TestLoadAcceptedValues(t *testing.T) {
 			"[bank]\ntime_zone = Asia/Shanghai\n" +
 			"[security]\nbcrypt_cost = 4\nmax_failed_logins = 1\nlockout_minutes = 1\nmin_password_length = 72\n" +
 			"[logging]\ndir = " + abs + "log\nfile = atm.log\nmax_size_mb = 1\nmax_backups = 0\nconsole_level = ERROR\nfile_level = trace\n" +
-			"[atm]\nwithdraw_fee_percent = 0\n",
+			"[atm]\nwithdraw_fee_percent = 0\n" +
+			"[credit]\nstatement_day = 31\ndue_day = 1\ndaily_interest = 10.0000%\nminimum_payment_percent = 100\n",
 			func(t *testing.T, c conf.Config) {
 				want := core.Settings{SessionTimeout: time.Second, CreditLimit: 1, LockoutDuration: time.Minute,
-					MaxFailedLogins: 1, MinPasswordLength: 72, BcryptCost: 4}
+					MaxFailedLogins: 1, MinPasswordLength: 72, BcryptCost: 4,
+					Credit: core.CreditRules{StatementDay: 31, DueDay: 1, DailyInterestPPM: 100000, MinimumPaymentPercent: 100}}
 				wantLog := conf.Logging{Dir: abs + "log", File: "atm.log", MaxSizeMB: 1,
 					ConsoleLevel: logrus.ErrorLevel, FileLevel: logrus.TraceLevel}
 				if !reflect.DeepEqual(c.App, want) || c.Log != wantLog || c.DBDir != abs+"db" {
@@ -290,7 +293,16 @@ func TestLoadErrors(t *testing.T) {
 		{"item twice", "[shop]\nTea = 1\ntea = 2\n", []string{`"tea" is given more than once`}},
 		{"bad user name", "[../admin]\npassword = x\n", []string{`section "[../admin]" has a password key, so it is a user, but the name is an invalid username`}},
 		{"upper-case user name", "[Alex]\npassword = x\n", []string{`"[Alex]"`, "password", "invalid username"}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [shop], and a user's section needs a password key`}},
+		{"daily_interest without %", "[credit]\ndaily_interest = 0.05\n", []string{`[credit] daily_interest = "0.05": want a percentage from 0% to 10%`}},
+		{"daily_interest with five decimals", "[credit]\ndaily_interest = 0.00001%\n", []string{`[credit] daily_interest = "0.00001%": want a percentage`}},
+		{"daily_interest above 10%", "[credit]\ndaily_interest = 10.01%\n", []string{`[credit] daily_interest = "10.01%": want a percentage`}},
+		{"daily_interest negative", "[credit]\ndaily_interest = -1%\n", []string{`want a percentage`}},
+		{"daily_interest in words", "[credit]\ndaily_interest = five%\n", []string{`want a percentage`}},
+		{"statement_day 0", "[credit]\nstatement_day = 0\n", []string{`[credit] statement_day = "0": want a whole number`}},
+		{"due_day 32", "[credit]\ndue_day = 32\n", []string{`[credit] due_day = "32": want a whole number`}},
+		{"minimum_payment_percent 101", "[credit]\nminimum_payment_percent = 101\n", []string{`[credit] minimum_payment_percent = "101": want a whole number`}},
+		{"unknown credit key", "[credit]\ninterest = 1%\n", []string{`[credit] "interest": unknown key; [credit] takes statement_day, due_day, daily_interest, minimum_payment_percent`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [credit], [bank], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},

@@ -78,6 +78,7 @@ var settingsSections = []section{
 	{"atm", []setting{
 		wholeNumber("withdraw_fee_percent", "5", 0, 100, "percent", func(c *Config, n int) { c.App.WithdrawFeePercent = n }),
 	}},
+	{"credit", creditSettings},
 	{"bank", []setting{
 		timeZone("time_zone", "", func(c *Config, name string) { c.TimeZone = name }),
 	}},

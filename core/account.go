@@ -18,6 +18,12 @@ type Account struct {
 	LockedUntil  time.Time
 	Created      time.Time
 	Updated      time.Time
+	// Bills are the account's bills, oldest first (see CreditRules).
+	Bills []Bill
+	// BookedThrough is the last day (its start, in the bank's zone) whose
+	// end has been booked: its interest posted and, if the next day is a
+	// statement day, its bill made. Zero for an account not yet booked.
+	BookedThrough time.Time
 }
 
 // Available is what the account may still spend: its balance plus its
@@ -52,7 +58,7 @@ func (a *Account) Check(name string) error {
 	switch {
 	case a.Name != name:
 		return fmt.Errorf("name %q does not match the name it is stored under", a.Name)
-	case a.PasswordHash == "":
+	case a.PasswordHash == "" && !IsSystemAccount(name):
 		return errors.New("password_hash is empty")
 	case a.Balance > MaxMoney || a.Balance < -MaxMoney:
 		return fmt.Errorf("balance_fen %d is out of range", a.Balance)
@@ -62,6 +68,14 @@ func (a *Account) Check(name string) error {
 		return fmt.Errorf("balance_fen %d is below the credit limit %d", a.Balance, a.CreditLimit)
 	case a.FailedLogins < 0:
 		return fmt.Errorf("failed_logins %d is negative", a.FailedLogins)
+	}
+	for i, b := range a.Bills {
+		if err := b.Check(); err != nil {
+			return err
+		}
+		if i > 0 && !b.Date.After(a.Bills[i-1].Date) {
+			return fmt.Errorf("bill of %s is not after the bill before it", b.Date.Format(time.DateOnly))
+		}
 	}
 	return nil
 }

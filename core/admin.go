@@ -29,10 +29,12 @@ const listPage = 100
 // a page at a time so the list never needs them all in memory. It is the
 // one operation that reads them all, so it is for admins only. An account
 // that cannot be read is listed by name with an incident id, and the
-// others are still listed.
+// others are still listed. The bank's own accounts are not in it
+// (SystemAccountSummaries lists them).
 func (b *Bank) ListAccounts(ctx context.Context, actor string, each func(AccountSummary) error) error {
 	for after, first := "", true; ; first = false {
 		var page []AccountSummary
+		var read int
 		err := b.Store.View(ctx, func(tx Tx) error {
 			if first {
 				if err := b.requireAdmin(tx, actor); err != nil {
@@ -45,7 +47,13 @@ func (b *Bank) ListAccounts(ctx context.Context, actor string, each func(Account
 			}
 			now := b.Now()
 			for _, name := range names {
-				page = append(page, b.summary(ctx, tx, actor, name, now))
+				if !IsSystemAccount(name) { // listed apart: SystemAccountSummaries
+					page = append(page, b.summary(ctx, tx, actor, name, now))
+				}
+			}
+			read = len(names)
+			if read > 0 {
+				after = names[read-1]
 			}
 			return ctx.Err()
 		})
@@ -57,11 +65,10 @@ func (b *Bank) ListAccounts(ctx context.Context, actor string, each func(Account
 				return err
 			}
 		}
-		if len(page) < listPage {
+		if read < listPage {
 			b.adminLog(actor, "all accounts", "list accounts", nil)
 			return nil
 		}
-		after = page[len(page)-1].Name
 	}
 }
 

@@ -136,7 +136,7 @@ func (b *Bank) create(tx Tx, now time.Time, a Account, opening Money, note strin
 	a.Created = now
 	if opening != 0 {
 		ref := newID("o")
-		if _, err := b.post(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}); err != nil {
+		if _, err := b.book(tx, &a, Entry{Ref: ref, Time: now, Kind: KindOpening, Amount: opening, Note: note}, SystemEquity, now); err != nil {
 			return err
 		}
 		b.Log.WithFields(logrus.Fields{"ref": ref, "user": a.Name, "amount": opening.String()}).Info("opening balance")
@@ -165,14 +165,25 @@ func (b *Bank) hash(password string) (string, error) {
 	return string(h), nil
 }
 
-// Account returns the current state of the named account.
+// Account returns the current state of the named account. If a day has
+// ended since its bills and interest were booked, it books them first.
 func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
 	var a *Account
-	err := b.Store.View(ctx, func(tx Tx) (err error) {
+	read := func(tx Tx) (err error) {
 		a, err = b.load(tx, name)
 		return err
-	})
-	return a, err
+	}
+	err := b.Store.View(ctx, read)
+	if err == nil && b.behind(a, b.Now()) {
+		if _, err = b.bookUp(ctx, name); err == nil {
+			err = b.Store.View(ctx, read)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.inZone(a)
+	return a, nil
 }
 
 // TransferRequest is one transfer a person asked for. Its Ref is made
@@ -226,6 +237,13 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 		}
 		dst, err := b.recipient(tx, from, to)
 		if err != nil {
+			return err
+		}
+		// Interest due on either side is posted before the checks.
+		if err := b.catchUp(tx, src, now); err != nil {
+			return err
+		}
+		if err := b.catchUp(tx, dst, now); err != nil {
 			return err
 		}
 		if err := checkAvailable(src, amount, "this transfer"); err != nil {
@@ -312,15 +330,18 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 		if err != nil {
 			return err
 		}
+		if err := b.catchUp(tx, a, now); err != nil {
+			return err
+		}
 		if err := checkAvailable(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
 			return err
 		}
 		ref = newID("w")
-		if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}); err != nil {
+		if _, err := b.book(tx, a, Entry{Ref: ref, Time: now, Kind: KindWithdrawal, Amount: -amount}, SystemCash, now); err != nil {
 			return err
 		}
 		if fee > 0 {
-			if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}); err != nil {
+			if _, err := b.book(tx, a, Entry{Ref: ref, Time: now, Kind: KindFee, Amount: -fee, Note: fmt.Sprintf("%d%% withdrawal fee", b.Settings.WithdrawFeePercent)}, SystemFeeIncome, now); err != nil {
 				return err
 			}
 		}
@@ -343,11 +364,14 @@ func (b *Bank) Repay(ctx context.Context, name string, amount Money) error {
 		if err != nil {
 			return err
 		}
+		if err := b.catchUp(tx, a, now); err != nil {
+			return err
+		}
 		if err := checkCanReceive(a, amount); err != nil {
 			return err
 		}
 		ref = newID("r")
-		if _, err := b.post(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}); err != nil {
+		if _, err := b.book(tx, a, Entry{Ref: ref, Time: now, Kind: KindRepayment, Amount: amount}, SystemCash, now); err != nil {
 			return err
 		}
 		return saveAccount(tx, a, now)

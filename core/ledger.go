@@ -65,7 +65,19 @@ func newID(prefix string) string {
 // up, so they never go into an earlier month than the latest. The store
 // refuses the entry (ErrCorrupt) if the ledger does not end at the
 // account's balance: the disagreement must be repaired, not buried.
+//
+// Before it, the account's bills and interest are brought up to date
+// (catchUp), so that no entry comes before a day's interest that was due.
 func (b *Bank) post(tx Tx, a *Account, e Entry) (Entry, error) {
+	if err := b.catchUp(tx, a, e.Time); err != nil {
+		return Entry{}, err
+	}
+	return b.record(tx, a, e)
+}
+
+// record is post without the catch-up. Money paid into a person's
+// account counts towards their unpaid bills.
+func (b *Bank) record(tx Tx, a *Account, e Entry) (Entry, error) {
 	last, err := tx.LastEntry(a.Name)
 	if err != nil {
 		return Entry{}, err
@@ -77,6 +89,9 @@ func (b *Bank) post(tx Tx, a *Account, e Entry) (Entry, error) {
 		return Entry{}, err
 	}
 	a.Balance = e.BalanceAfter
+	if e.Amount > 0 && !IsSystemAccount(a.Name) {
+		a.payBills(e.Amount)
+	}
 	return e, nil
 }
 

@@ -26,6 +26,9 @@ type Settings struct {
 	BcryptCost int
 	// Catalog is what the shop sells, in display order.
 	Catalog []Item
+	// Credit are the rules of the credit card's month: bills, due dates
+	// and interest.
+	Credit CreditRules
 }
 
 // Item is one line of the shop's catalog.

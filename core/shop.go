@@ -126,10 +126,13 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err := checkActive(a); err != nil {
 			return err
 		}
+		if err := b.catchUp(tx, a, now); err != nil {
+			return err
+		}
 		if err := checkAvailable(a, total, "this order"); err != nil {
 			return err
 		}
-		e, err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: DescribeLines(cart.Lines)})
+		e, err := b.book(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: DescribeLines(cart.Lines)}, SystemShopRevenue, now)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,9 @@ type Statement struct {
 	In, Out Total
 	ByKind  map[string]Total
 	Entries []Entry
+	// Bill is the bill made in the month, or else the bill still open at
+	// its end; nil if there is neither. It is shown as it stands now.
+	Bill *Bill
 }
 
 // Statement reads the entries of month: the calendar month of the date
@@ -27,10 +30,12 @@ type Statement struct {
 // the whole history.
 func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*Statement, error) {
 	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, b.zone()), ByKind: map[string]Total{}}
-	err := b.Store.View(ctx, func(tx Tx) error {
-		if _, err := b.load(tx, name); err != nil {
-			return err
-		}
+	a, err := b.Account(ctx, name) // books the days that have ended
+	if err != nil {
+		return nil, fmt.Errorf("statement for %s: %w", name, err)
+	}
+	s.Bill = billOf(a, s.Month)
+	err = b.Store.View(ctx, func(tx Tx) error {
 		var err error
 		if s.Entries, err = tx.MonthEntries(name, MonthOf(s.Month)); err != nil {
 			return err
@@ -61,4 +66,20 @@ func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*St
 		}
 	}
 	return s, nil
+}
+
+// billOf is the bill made in the month starting at start, or else the
+// latest bill made before it if some of it is unpaid; nil if neither.
+func billOf(a *Account, start time.Time) *Bill {
+	end := time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, start.Location())
+	for i := len(a.Bills) - 1; i >= 0; i-- {
+		bill := a.Bills[i]
+		if bill.Date.Before(end) {
+			if !bill.Date.Before(start) || bill.Unpaid() > 0 {
+				return &bill
+			}
+			return nil
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"atmshop/core"
 	"atmshop/core/pgstore/pgtest"
 )
 
@@ -107,7 +109,7 @@ func readBooksPG(t testing.TB, dsn string) *books {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return bk
+	return bk.separateBank()
 }
 
 // user is an extra [name] section of the config.
@@ -407,6 +409,26 @@ type books struct {
 	accounts map[string]accountDoc
 	ledgers  map[string][]ledgerEntry // each user's entries, oldest month first
 	orders   map[string][]orderDoc
+	// The bank's own accounts (core.SystemAccounts) and their ledgers,
+	// apart from people's.
+	bankAccounts map[string]accountDoc
+	bankLedgers  map[string][]ledgerEntry
+}
+
+// separateBank moves the bank's own accounts and ledgers apart from people's.
+func (bk *books) separateBank() *books {
+	bk.bankAccounts, bk.bankLedgers = map[string]accountDoc{}, map[string][]ledgerEntry{}
+	for _, name := range core.SystemAccounts {
+		if a, ok := bk.accounts[name]; ok {
+			bk.bankAccounts[name] = a
+			delete(bk.accounts, name)
+		}
+		if l, ok := bk.ledgers[name]; ok {
+			bk.bankLedgers[name] = l
+			delete(bk.ledgers, name)
+		}
+	}
+	return bk
 }
 
 // readBooks reads the store in dbDir. Every file must parse: an account
@@ -465,7 +487,7 @@ func readBooks(t testing.TB, dbDir string) *books {
 			bk.orders[name] = append(bk.orders[name], o)
 		}
 	}
-	return bk
+	return bk.separateBank()
 }
 
 // jsonLines splits a JSON Lines file; a last line without its line break
@@ -522,10 +544,11 @@ func (bk *books) check(t testing.TB, wantOpening int64) map[string]int64 {
 	if got := totals["opening"]; got != wantOpening {
 		t.Errorf("opening entries add up to %d fen, want %d", got, wantOpening)
 	}
-	outside := totals["opening"] + totals["repayment"] + totals["withdrawal"] + totals["fee"] + totals["purchase"]
+	outside := totals["opening"] + totals["repayment"] + totals["withdrawal"] + totals["fee"] + totals["purchase"] + totals["interest"]
 	if balances != outside {
-		t.Errorf("the balances add up to %d fen, but opening + repayments - withdrawals - fees - purchases is %d (totals %v)", balances, outside, totals)
+		t.Errorf("the people's balances add up to %d fen, but opening + repayments - withdrawals - fees - purchases - interest is %d (totals %v)", balances, outside, totals)
 	}
+	bk.audit(t)
 	if totals["transfer_in"]+totals["transfer_out"] != 0 {
 		t.Errorf("transfers in add up to %d fen but transfers out to %d", totals["transfer_in"], totals["transfer_out"])
 	}
@@ -533,6 +556,49 @@ func (bk *books) check(t testing.TB, wantOpening int64) map[string]int64 {
 	bk.checkWithdrawals(t)
 	bk.checkOrders(t)
 	return totals
+}
+
+// audit checks the bank's double-entry books: the sum of all entries, the
+// bank's own accounts included, is zero, and so is the sum of each ref's
+// entries. Entries from before the bank kept its own books (the data of an
+// older version) are balanced as a whole by one books_opened entry, so
+// their refs are not checked one by one.
+func (bk *books) audit(t testing.TB) {
+	t.Helper()
+	var all int64
+	var opened time.Time
+	refs := map[string]int64{}
+	last := map[string]time.Time{}
+	for name, entries := range bk.bankLedgers {
+		var sum int64
+		for _, e := range entries {
+			sum += *e.Amount
+		}
+		if a, ok := bk.bankAccounts[name]; !ok || *a.Balance != sum {
+			t.Errorf("audit: the bank's ledger %s adds up to %d fen, but its account is %+v", name, sum, a)
+		}
+	}
+	for _, entries := range slices.Concat(slices.Collect(maps.Values(bk.ledgers)), slices.Collect(maps.Values(bk.bankLedgers))) {
+		for _, e := range entries {
+			all += *e.Amount
+			refs[e.Ref] += *e.Amount
+			if e.Time.After(last[e.Ref]) {
+				last[e.Ref] = e.Time
+			}
+			if e.Kind == core.KindBooksOpened {
+				opened = e.Time
+				delete(refs, e.Ref)
+			}
+		}
+	}
+	if all != 0 {
+		t.Errorf("audit: all entries add up to %d fen, want 0", all)
+	}
+	for ref, sum := range refs {
+		if sum != 0 && last[ref].After(opened) {
+			t.Errorf("audit: the entries of ref %s add up to %d fen, want 0", ref, sum)
+		}
+	}
 }
 
 // side is one entry of a ref, with the account it is in.

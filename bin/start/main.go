@@ -95,6 +95,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := bank.SetUpZone(ctx, cfg.TimeZone, localzone.Name); err != nil {
 		return lockTimedOut(err, cfg)
 	}
+	if err := bank.SetUpBooks(ctx); err != nil {
+		return lockTimedOut(err, cfg)
+	}
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return lockTimedOut(err, cfg)
 	}

@@ -129,3 +129,34 @@ func (f *Fixture) AddHugeMonth(t testing.TB, name string, month core.Month) {
 		t.Fatal(err)
 	}
 }
+
+// Audit fails the test unless the bank's books balance: the balances of
+// all accounts, the bank's own included, add up to zero. (Each ledger ends
+// at its account's balance: the store refuses a posting otherwise.)
+func (f *Fixture) Audit(t testing.TB) {
+	t.Helper()
+	var sum int64
+	balances := map[string]core.Money{}
+	err := f.Store.View(context.Background(), func(tx core.Tx) error {
+		sum = 0
+		names, err := tx.AccountNames("", 1000)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			a, err := tx.Account(name)
+			if err != nil {
+				return err
+			}
+			sum += int64(a.Balance)
+			balances[name] = a.Balance
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	if sum != 0 {
+		t.Errorf("audit: the balances of all accounts add up to %d fen, want 0: %v", sum, balances)
+	}
+}

@@ -45,6 +45,7 @@ func TestGoldenFiles(t *testing.T) {
 		}
 	}
 	must(bank.SetUpZone(ctx, "Asia/Shanghai", func() (string, error) { return "UTC", nil }))
+	must(bank.SetUpBooks(ctx))
 	must(bank.Bootstrap(ctx, []core.UserSeed{
 		{Name: "alice", Password: "alice-pw", Balance: 100000, CreditLimit: 1500000},
 		{Name: "bob", Password: "bob-pw", Balance: 5000},

@@ -12,9 +12,12 @@ import (
 
 // The stored forms of core's types. Their fields are core's, in the same
 // order, so a conversion between the two costs nothing; the tags are the
-// file format, and must not change.
+// file format, and must not change. An account's bills and booked day
+// came later: files without them are read as an account with no bills,
+// not yet booked, so an older db/ needs no change.
 
-type account struct {
+// accountFields are core.Account but its bills and booked day.
+type accountFields struct {
 	Name         string     `json:"name"`
 	PasswordHash string     `json:"password_hash"`
 	Balance      core.Money `json:"balance_fen"`
@@ -25,6 +28,39 @@ type account struct {
 	LockedUntil  time.Time  `json:"locked_until,omitzero"`
 	Created      time.Time  `json:"created"`
 	Updated      time.Time  `json:"updated"`
+}
+
+type account struct {
+	accountFields
+	Bills         []bill    `json:"bills,omitempty"`
+	BookedThrough time.Time `json:"booked_through,omitzero"`
+}
+
+type bill struct {
+	Date    time.Time  `json:"date"`
+	Owed    core.Money `json:"owed_fen"`
+	Minimum core.Money `json:"minimum_fen"`
+	Due     time.Time  `json:"due"`
+	Paid    core.Money `json:"paid_fen"`
+}
+
+func accountRecord(a *core.Account) account {
+	r := account{BookedThrough: a.BookedThrough}
+	r.accountFields = accountFields{a.Name, a.PasswordHash, a.Balance, a.CreditLimit, a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated}
+	for _, b := range a.Bills {
+		r.Bills = append(r.Bills, bill(b))
+	}
+	return r
+}
+
+func (r account) domain() core.Account {
+	f := r.accountFields
+	a := core.Account{Name: f.Name, PasswordHash: f.PasswordHash, Balance: f.Balance, CreditLimit: f.CreditLimit, Admin: f.Admin, Frozen: f.Frozen,
+		FailedLogins: f.FailedLogins, LockedUntil: f.LockedUntil, Created: f.Created, Updated: f.Updated, BookedThrough: r.BookedThrough}
+	for _, b := range r.Bills {
+		a.Bills = append(a.Bills, core.Bill(b))
+	}
+	return a
 }
 
 type entry struct {

@@ -54,7 +54,7 @@ func (t *tx) get(doc string) (data []byte, found bool, err error) {
 }
 
 func (t *tx) Account(name string) (*core.Account, error) {
-	if core.CheckUsername(name) != nil {
+	if core.CheckAccountName(name) != nil {
 		return nil, core.ErrNoAccount
 	}
 	doc := accountDoc(name)
@@ -66,7 +66,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if err := decodeStrict(data, &r); err != nil {
 		return nil, t.store.corrupt(doc, "%v", err)
 	}
-	a := core.Account(r)
+	a := r.domain()
 	if err := a.Check(name); err != nil {
 		return nil, t.store.corrupt(doc, "%v", err)
 	}
@@ -82,7 +82,7 @@ func orElse(err, fallback error) error {
 }
 
 func (t *tx) HasAccount(name string) (bool, error) {
-	if core.CheckUsername(name) != nil {
+	if core.CheckAccountName(name) != nil {
 		return false, nil
 	}
 	// The last 0 bytes: whether the file is there, without reading it.
@@ -97,7 +97,7 @@ func (t *tx) HasAccount(name string) (bool, error) {
 }
 
 func (t *tx) SaveAccount(a *core.Account) error {
-	if err := core.CheckUsername(a.Name); err != nil {
+	if err := core.CheckAccountName(a.Name); err != nil {
 		return err
 	}
 	name, data, err := AccountFile(a)
@@ -112,7 +112,7 @@ func (t *tx) SaveAccount(a *core.Account) error {
 // A tool that lays down many accounts at once, faster than a transaction
 // each (bin/bench's scale measurements), writes these.
 func AccountFile(a *core.Account) (name string, data []byte, err error) {
-	data, err = json.MarshalIndent(account(*a), "", "  ")
+	data, err = json.MarshalIndent(accountRecord(a), "", "  ")
 	if err != nil {
 		return "", nil, fmt.Errorf("encode account %s: %w", a.Name, err)
 	}
@@ -127,7 +127,7 @@ func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 	var names []string
 	for _, f := range files {
 		name, ok := strings.CutSuffix(f, accountExt)
-		if ok && name > after && core.CheckUsername(name) == nil {
+		if ok && name > after && core.CheckAccountName(name) == nil {
 			names = append(names, name) // not an account file otherwise
 		}
 	}

@@ -184,6 +184,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if err := a.Check(name); err != nil {
 		return nil, fmt.Errorf("%w memstore account %s: %v", core.ErrCorrupt, name, err)
 	}
+	a.Bills = slices.Clone(a.Bills) // the caller's to change
 	return &a, nil
 }
 
@@ -196,10 +197,12 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := t.write(); err != nil {
 		return err
 	}
-	if err := core.CheckUsername(a.Name); err != nil {
+	if err := core.CheckAccountName(a.Name); err != nil {
 		return err
 	}
-	t.data.accounts[a.Name] = *a
+	stored := *a
+	stored.Bills = slices.Clone(a.Bills)
+	t.data.accounts[a.Name] = stored
 	return nil
 }
 

@@ -202,17 +202,34 @@ func corrupt(what string, err error) error {
 	return fmt.Errorf("%w postgres %s: %v", core.ErrCorrupt, what, err)
 }
 
-const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated`
+const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated, bills, booked_through`
+
+// bill is the JSON form of a core.Bill in accounts.bills.
+type bill struct {
+	Date    time.Time  `json:"date"`
+	Owed    core.Money `json:"owed_fen"`
+	Minimum core.Money `json:"minimum_fen"`
+	Due     time.Time  `json:"due"`
+	Paid    core.Money `json:"paid_fen"`
+}
 
 func (t *tx) Account(name string) (*core.Account, error) {
 	var a core.Account
+	var bills []bill
+	var booked *time.Time
 	err := t.tx.QueryRow(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE name = $1`, name).Scan(
-		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated)
+		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated, &bills, &booked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, core.ErrNoAccount
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range bills {
+		a.Bills = append(a.Bills, core.Bill(b))
+	}
+	if booked != nil {
+		a.BookedThrough = *booked
 	}
 	if err := a.Check(name); err != nil {
 		return nil, corrupt("account "+name, err)
@@ -227,13 +244,21 @@ func (t *tx) HasAccount(name string) (bool, error) {
 }
 
 func (t *tx) SaveAccount(a *core.Account) error {
-	if err := core.CheckUsername(a.Name); err != nil {
+	if err := core.CheckAccountName(a.Name); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	bills := make([]bill, len(a.Bills))
+	for i, b := range a.Bills {
+		bills[i] = bill(b)
+	}
+	var booked *time.Time
+	if !a.BookedThrough.IsZero() {
+		booked = &a.BookedThrough
+	}
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (name) DO UPDATE SET password_hash = $2, balance = $3, credit_limit = $4, admin = $5, frozen = $6,
-		failed_logins = $7, locked_until = $8, created = $9, updated = $10`,
-		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated)
+		failed_logins = $7, locked_until = $8, created = $9, updated = $10, bills = $11, booked_through = $12`,
+		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated, bills, booked)
 	return err
 }
 

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	}{
 		{"NotFound", testNotFound},
 		{"AccountRoundTrip", testAccountRoundTrip},
+		{"BillsAndSystemAccounts", testBillsAndSystemAccounts},
 		{"Atomicity", testAtomicity},
 		{"Isolation", testIsolation},
 		{"EntryOrderAndMonths", testEntryOrderAndMonths},
@@ -148,6 +149,54 @@ func testAccountRoundTrip(t *testing.T, h Harness) {
 		}
 		if ok, err := tx.HasAccount("alice"); !ok || err != nil {
 			t.Errorf("HasAccount: %v, %v; want true", ok, err)
+		}
+		return nil
+	})
+}
+
+// testBillsAndSystemAccounts: an account's bills and booked day come back
+// as saved, a bank's own account (no password, a name no person can
+// have) is stored and listed, and an account saved before bills existed
+// reads with none.
+func testBillsAndSystemAccounts(t *testing.T, h Harness) {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, time.UTC) }
+	want := account("alice", -500)
+	want.Bills = []core.Bill{
+		{Date: day(22), Owed: 500, Minimum: 50, Due: time.Date(2027, 1, 10, 0, 0, 0, 0, time.UTC), Paid: 20},
+	}
+	want.BookedThrough = day(23)
+	bank := &core.Account{Name: core.SystemCash, CreditLimit: core.MaxMoney, Balance: -core.MaxMoney, Created: start, Updated: start}
+	update(t, h.Store, func(tx core.Tx) error {
+		if err := tx.SaveAccount(account("bob", 0)); err != nil {
+			return err
+		}
+		if err := tx.SaveAccount(want); err != nil {
+			return err
+		}
+		return tx.SaveAccount(bank)
+	})
+	view(t, h.Store, func(tx core.Tx) error {
+		got, err := tx.Account("alice")
+		if err != nil {
+			return err
+		}
+		if len(got.Bills) != 1 || !got.BookedThrough.Equal(want.BookedThrough) {
+			t.Fatalf("Account: bills %+v booked through %v, want %+v and %v", got.Bills, got.BookedThrough, want.Bills, want.BookedThrough)
+		}
+		g, w := got.Bills[0], want.Bills[0]
+		if !g.Date.Equal(w.Date) || !g.Due.Equal(w.Due) || g.Owed != w.Owed || g.Minimum != w.Minimum || g.Paid != w.Paid {
+			t.Errorf("bill: got %+v, want %+v", g, w)
+		}
+		bob, err := tx.Account("bob")
+		if err != nil || len(bob.Bills) != 0 || !bob.BookedThrough.IsZero() {
+			t.Errorf("bob: %+v, %v; want no bills, not booked", bob, err)
+		}
+		gotBank, err := tx.Account(core.SystemCash)
+		if err != nil || gotBank.Balance != bank.Balance {
+			t.Errorf("the bank's account: %+v, %v; want %+v", gotBank, err, bank)
+		}
+		if names, err := tx.AccountNames("", 10); err != nil || !slices.Contains(names, core.SystemCash) {
+			t.Errorf("AccountNames = %v, %v; want the bank's account listed", names, err)
 		}
 		return nil
 	})

@@ -1,0 +1,304 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// CreditRules are the credit card's month (config's [credit]). A bill is
+// made on StatementDay of every month for each account that owes money; it
+// is due on the first DueDay after it; from the day after that, while any
+// of the bill is unpaid, every day's end charges DailyInterestPPM of the
+// whole debt. A day a month lacks (31 in April) means its last day.
+type CreditRules struct {
+	// StatementDay is the day of the month bills are made, 1 to 31; 0
+	// means no bills and no interest (tests of other rules).
+	StatementDay int
+	// DueDay is the day of the month a bill is due, 1 to 31.
+	DueDay int
+	// DailyInterestPPM is the interest per day on an overdue debt, in
+	// millionths: 0.05% is 500.
+	DailyInterestPPM int64
+	// MinimumPaymentPercent of a bill is its minimum payment.
+	MinimumPaymentPercent int
+}
+
+// KindInterest is the ledger entry of one day's interest. Its ref names
+// the account and the day (interestRef), so it is posted once per
+// account and day: a store may enforce that with a unique key.
+const KindInterest = "interest"
+
+// Bill is what an account owed on a statement day.
+type Bill struct {
+	// Date is the statement day, 00:00 in the bank's zone: the bill is
+	// what the account owed at that instant.
+	Date time.Time
+	Owed Money
+	// Minimum is MinimumPaymentPercent of Owed, rounded up to the fen.
+	// Paying it does not stop interest; paying the whole bill does.
+	Minimum Money
+	// Due is the due date, 00:00 in the bank's zone: paying by the end of
+	// that day is in time.
+	Due time.Time
+	// Paid is the money paid in since Date, up to Owed.
+	Paid Money
+}
+
+// Unpaid is what is left to pay of the bill.
+func (b Bill) Unpaid() Money { return b.Owed - b.Paid }
+
+// Overdue reports whether the due date has passed at now (in the bank's
+// zone) with some of the bill unpaid.
+func (b Bill) Overdue(now time.Time) bool {
+	return b.Unpaid() > 0 && !now.Before(nextDay(b.Due.In(now.Location())))
+}
+
+// Check refuses a bill the program can never have written.
+func (b Bill) Check() error {
+	if b.Owed <= 0 || b.Owed > MaxMoney || b.Paid < 0 || b.Paid > b.Owed || b.Minimum < 0 || b.Minimum > b.Owed || !b.Due.After(b.Date) {
+		return fmt.Errorf("bill of %s: owed %d, minimum %d, paid %d, due %s: out of range", b.Date.Format(time.DateOnly), b.Owed, b.Minimum, b.Paid, b.Due.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// day is the start of the calendar day of t in loc.
+func day(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// nextDay is the start of the day after d.
+func nextDay(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, d.Location())
+}
+
+// dayOfMonth is day n of month m of year y, or the month's last day if it
+// has fewer days, at 00:00 in loc.
+func dayOfMonth(y int, m time.Month, n int, loc *time.Location) time.Time {
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, loc).Day()
+	return time.Date(y, m, min(n, last), 0, 0, 0, 0, loc)
+}
+
+// isStatementDay reports whether d (a day's start) is a statement day.
+func (r CreditRules) isStatementDay(d time.Time) bool {
+	return d.Equal(dayOfMonth(d.Year(), d.Month(), r.StatementDay, d.Location()))
+}
+
+// dueDate is the first due day after the statement day s.
+func (r CreditRules) dueDate(s time.Time) time.Time {
+	due := dayOfMonth(s.Year(), s.Month(), r.DueDay, s.Location())
+	if !due.After(s) {
+		due = dayOfMonth(s.Year(), s.Month()+1, r.DueDay, s.Location())
+	}
+	return due
+}
+
+// minimum is MinimumPaymentPercent of owed, rounded up to the fen.
+func (r CreditRules) minimum(owed Money) Money {
+	pct := Money(r.MinimumPaymentPercent)
+	return owed/100*pct + (owed%100*pct+99)/100
+}
+
+// DailyInterest is one day's interest on debt: DailyInterestPPM millionths
+// of it, rounded half up to the fen.
+func (r CreditRules) DailyInterest(debt Money) Money {
+	const million = 1_000_000
+	// Split debt so debt*rate cannot overflow near MaxMoney.
+	return debt/million*Money(r.DailyInterestPPM) + (debt%million*Money(r.DailyInterestPPM)+million/2)/million
+}
+
+// RateString is the daily rate as config writes it: "0.05%".
+func (r CreditRules) RateString() string {
+	s := fmt.Sprintf("%d.%04d", r.DailyInterestPPM/10_000, r.DailyInterestPPM%10_000)
+	for s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s + "%"
+}
+
+// OpenBill is the latest bill while some of it is unpaid; nil otherwise.
+func (a *Account) OpenBill() *Bill {
+	if n := len(a.Bills); n > 0 && a.Bills[n-1].Unpaid() > 0 {
+		return &a.Bills[n-1]
+	}
+	return nil
+}
+
+// overdue is the latest bill due before day d, if some of it is unpaid:
+// the bill that makes day d bear interest. (An earlier bill is then
+// unpaid too: each bill's debt includes what was left of the one before.)
+func (a *Account) overdue(d time.Time) *Bill {
+	for i := len(a.Bills) - 1; i >= 0; i-- {
+		if a.Bills[i].Due.Before(d) {
+			if a.Bills[i].Unpaid() > 0 {
+				return &a.Bills[i]
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// payBills counts money paid in towards every unpaid bill.
+func (a *Account) payBills(amount Money) {
+	for i := range a.Bills {
+		a.Bills[i].Paid += min(amount, a.Bills[i].Unpaid())
+	}
+}
+
+// behind reports whether a day has ended since a's bills and interest
+// were last booked that may bring a bill or interest. An account that owes
+// nothing has nothing to book for any day since: its balance has not
+// changed since then (every posting books first), and an unpaid bill
+// implies a debt. Reading it writes nothing.
+func (b *Bank) behind(a *Account, now time.Time) bool {
+	if b.Settings.Credit.StatementDay == 0 || IsSystemAccount(a.Name) || a.Owed() == 0 {
+		return false
+	}
+	return a.BookedThrough.IsZero() || nextDay(day(a.BookedThrough, b.zone())).Before(day(now, b.zone()))
+}
+
+// catchUp books, in the caller's transaction, every day that has ended
+// since a's last booked day, in order: the day's interest if a bill is
+// overdue, then, if the next day is a statement day, its bill. It posts
+// (record) without catching up again. An account that has never been
+// booked (one from before bills) starts with today. The caller saves a.
+func (b *Bank) catchUp(tx Tx, a *Account, now time.Time) error {
+	if b.Settings.Credit.StatementDay == 0 || IsSystemAccount(a.Name) {
+		return nil
+	}
+	loc, r := b.zone(), b.Settings.Credit
+	today := day(now, loc)
+	if !b.behind(a, now) {
+		// Nothing to book up to yesterday; the days from then on start
+		// from the balance as it is now.
+		if yesterday := time.Date(today.Year(), today.Month(), today.Day()-1, 0, 0, 0, 0, loc); a.BookedThrough.Before(yesterday) {
+			a.BookedThrough = yesterday
+		}
+		return nil
+	}
+	if a.BookedThrough.IsZero() { // an account from before bills, in debt: it starts today
+		a.BookedThrough = time.Date(today.Year(), today.Month(), today.Day()-1, 0, 0, 0, 0, loc)
+		return nil
+	}
+	for d := nextDay(day(a.BookedThrough, loc)); d.Before(today); d = nextDay(d) {
+		if err := b.chargeInterest(tx, a, d, now); err != nil {
+			return err
+		}
+		if next := nextDay(d); r.isStatementDay(next) && a.Owed() > 0 {
+			if n := len(a.Bills); n > 0 && MonthOf(a.Bills[n-1].Date.In(loc)) == MonthOf(next) {
+				return fmt.Errorf("%w: account %s already has a bill for %s", ErrCorrupt, a.Name, MonthOf(next))
+			}
+			owed := a.Owed()
+			a.Bills = append(a.Bills, Bill{Date: next, Owed: owed, Minimum: r.minimum(owed), Due: r.dueDate(next)})
+			b.Log.WithFields(logrus.Fields{"user": a.Name, "owed": owed.String(), "due": r.dueDate(next).Format(time.DateOnly)}).Info("bill")
+		}
+		a.BookedThrough = d
+	}
+	return nil
+}
+
+// chargeInterest posts day d's interest on a's whole debt at the day's
+// end, if a bill due before d is unpaid then. Interest never takes the
+// balance past the credit limit: what would is not charged.
+func (b *Bank) chargeInterest(tx Tx, a *Account, d, now time.Time) error {
+	if a.overdue(d) == nil || a.Owed() == 0 {
+		return nil
+	}
+	r := b.Settings.Credit
+	debt := a.Owed()
+	interest := min(r.DailyInterest(debt), a.Available())
+	if interest <= 0 {
+		return nil
+	}
+	end := nextDay(d).Add(-time.Microsecond) // the day's last instant a store keeps
+	e := Entry{Ref: interestRef(a.Name, d), Time: end, Kind: KindInterest, Amount: -interest,
+		Note: fmt.Sprintf("%s of %s owed on %s", r.RateString(), debt, d.Format(time.DateOnly))}
+	_, err := b.counter(tx, a, e, SystemInterestIncome, now, b.record)
+	return err
+}
+
+// interestRef names the interest of name's day d: one per account and day.
+func interestRef(name string, d time.Time) string {
+	return "i-" + name + "-" + d.Format(time.DateOnly)
+}
+
+// Bills are the account's bills, oldest first, after bringing it up to
+// date; times are in the bank's zone.
+func (b *Bank) Bills(ctx context.Context, name string) ([]Bill, error) {
+	a, err := b.Account(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return a.Bills, nil
+}
+
+// inZone shows a's bills in the bank's zone.
+func (b *Bank) inZone(a *Account) {
+	for i := range a.Bills {
+		a.Bills[i].Date = a.Bills[i].Date.In(b.zone())
+		a.Bills[i].Due = a.Bills[i].Due.In(b.zone())
+	}
+}
+
+// BookAll brings every person's account up to date: bills and interest
+// for every day that has ended. It is the admin's command; reading or
+// writing an account does the same for that account. It returns how many
+// accounts it changed. Each account is its own transaction, so a long run
+// holds no lock for long, and an interrupted one is simply run again.
+func (b *Bank) BookAll(ctx context.Context, actor string) (changed int, err error) {
+	if err := b.Store.View(ctx, func(tx Tx) error { return b.requireAdmin(tx, actor) }); err != nil {
+		return 0, err
+	}
+	for after := ""; ; {
+		var names []string
+		err := b.Store.View(ctx, func(tx Tx) (err error) {
+			names, err = tx.AccountNames(after, listPage)
+			return err
+		})
+		if err != nil {
+			return changed, fmt.Errorf("list accounts: %w", err)
+		}
+		for _, name := range names {
+			if IsSystemAccount(name) {
+				continue
+			}
+			did, err := b.bookUp(ctx, name)
+			if err != nil {
+				return changed, fmt.Errorf("account %s: %w", name, err)
+			}
+			if did {
+				changed++
+			}
+		}
+		if len(names) < listPage {
+			b.adminLog(actor, "all accounts", "book bills and interest", logrus.Fields{"changed": changed})
+			return changed, nil
+		}
+		after = names[len(names)-1]
+	}
+}
+
+// bookUp brings name's account up to date in its own transaction, if a
+// day has ended since it was last booked; did reports whether it wrote.
+func (b *Bank) bookUp(ctx context.Context, name string) (did bool, err error) {
+	err = b.update(ctx, func(tx Tx, now time.Time) error {
+		did = false
+		a, err := b.load(tx, name)
+		if err != nil || !b.behind(a, now) {
+			return err
+		}
+		did = true
+		if err := b.catchUp(tx, a, now); err != nil {
+			return err
+		}
+		return saveAccount(tx, a, now)
+	})
+	return did, err
+}
