@@ -21,12 +21,30 @@ func AdminCommands() []Command {
 		{Key: "6", Label: "Unlock an account", Help: "Lift a lock left by failed logins", Access: AdminOnly, Run: adminChange("unlock", core.Unlock)},
 		{Key: "7", Label: "Make an account admin", Help: "Give an account the admin role", Access: AdminOnly, Run: adminChange("grant admin", core.SetAdmin(true))},
 		{Key: "8", Label: "Remove admin from an account", Help: "Take the admin role from an account", Access: AdminOnly, Run: adminChange("revoke admin", core.SetAdmin(false))},
+		{Key: "9", Label: "Book bills and interest", Help: "Bring every account's bills and interest up to date", Access: AdminOnly, Run: adminBookAll},
 		{Key: "b", Label: "Back", Help: "Go back to the main menu", Access: Anyone, Run: func(context.Context, *App) error { return errBack }},
 	}
 }
 
 func admin(ctx context.Context, app *App) error {
 	return app.serve(ctx, app.adminMenu, "admin> ")
+}
+
+// adminListSystem lists the bank's own accounts apart from people's.
+func adminListSystem(ctx context.Context, app *App) error {
+	system, err := app.Bank().SystemAccountSummaries(ctx, app.User())
+	if err != nil {
+		return err
+	}
+	app.Printf("The bank's own accounts (no one can log into them):\n")
+	for _, a := range system {
+		if a.Incident != "" {
+			app.Printf("  %-20s (cannot be read: see the log, incident %s)\n", a.Name, a.Incident)
+			continue
+		}
+		app.Printf("  %-20s %16s\n", a.Name, a.Balance)
+	}
+	return nil
 }
 
 func adminList(ctx context.Context, app *App) error {
@@ -64,7 +82,7 @@ func adminList(ctx context.Context, app *App) error {
 	if unreadable > 0 {
 		app.Printf("%d of them cannot be read; quote the incident to the operator.\n", unreadable)
 	}
-	return nil
+	return adminListSystem(ctx, app)
 }
 
 // adminAdd asks for the new account's details, checking each as soon as

@@ -15,5 +15,8 @@ func balance(ctx context.Context, app *App) error {
 	if a.Owed() > 0 {
 		app.Printf("Owed:         %18s\n", a.Owed())
 	}
+	if b := a.OpenBill(); b != nil {
+		printBill(app, b)
+	}
 	return nil
 }

@@ -51,6 +51,9 @@ func statement(ctx context.Context, app *App) error {
 		app.Printf("  %-14s %*s\n", k, w, s.ByKind[k])
 	}
 	app.Printf("Closing balance: %*s\n", w, s.Closing)
+	if s.Bill != nil {
+		printBill(app, s.Bill)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ func Commands() []Command {
 		repayCommand,
 		statementCommand,
 		ordersCommand,
+		billsCommand,
 		passwordCommand,
 		adminCommand,
 		logoutCommand,
