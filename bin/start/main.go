@@ -55,7 +55,13 @@ func (s signalled) Error() string { return s.sig.String() + " signal received" }
 
 // run is the whole program behind main, with everything it touches passed
 // in, so tests can drive it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runAt(ctx, time.Now, args, stdin, stdout, stderr)
+}
+
+// runAt is run with the bank's clock. Only the tests' binary passes
+// another clock than time.Now (main_test.go): a person cannot set it.
+func runAt(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
@@ -87,7 +93,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	bank := &core.Bank{
 		Store:    store,
 		Settings: cfg.App,
-		Now:      time.Now,
+		Now:      now,
 		Log:      logger.WithField("component", "core"),
 	}
 	// The zone decides which month file an entry goes to, so it is fixed

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -24,8 +26,22 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 // "atmshop", in a child process, exactly as a user runs the program.
 // The parent also starts a throwaway PostgreSQL cluster for
 // TestScriptsPostgres (pgtest.Main); the children only run main.
+//
+// "atmshop-at" is the program with its clock fixed at $ATMSHOP_TEST_NOW
+// (RFC 3339), for the transcripts of bills and interest. It exists in the
+// test binary only: the shipped program has no way to set its clock.
 func TestMain(m *testing.M) {
-	testscript.Main(pgMain{m}, map[string]func(){"atmshop": main})
+	testscript.Main(pgMain{m}, map[string]func(){"atmshop": main, "atmshop-at": mainAt})
+}
+
+func mainAt() {
+	now, err := time.Parse(time.RFC3339, os.Getenv("ATMSHOP_TEST_NOW"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "atmshop-at: set ATMSHOP_TEST_NOW to a time such as 2026-12-22T09:00:00+08:00")
+		os.Exit(2)
+	}
+	err = runAt(context.Background(), func() time.Time { return now }, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, nil, os.Stderr))
 }
 
 type pgMain struct{ m *testing.M }

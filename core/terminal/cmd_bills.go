@@ -48,6 +48,6 @@ func adminBookAll(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	app.Printf("Bills and interest are up to date; %d accounts changed.\n", n)
+	app.Printf("Bills and interest are up to date. Accounts changed: %d.\n", n)
 	return nil
 }
