@@ -50,10 +50,11 @@ type Bill struct {
 // Unpaid is what is left to pay of the bill.
 func (b Bill) Unpaid() Money { return b.Owed - b.Paid }
 
-// Overdue reports whether the due date has passed at now (in the bank's
-// zone) with some of the bill unpaid.
-func (b Bill) Overdue(now time.Time) bool {
-	return b.Unpaid() > 0 && !now.Before(nextDay(b.Due.In(now.Location())))
+// Overdue is the bill that makes today bear interest at now (in the
+// bank's zone): the latest bill due before today, if some of it is
+// unpaid; nil if none.
+func (a *Account) Overdue(now time.Time) *Bill {
+	return a.overdue(day(now, now.Location()))
 }
 
 // Check refuses a bill the program can never have written.

@@ -21,6 +21,8 @@ type Statement struct {
 	// Bill is the bill made in the month, or else the bill still open at
 	// its end; nil if there is neither. It is shown as it stands now.
 	Bill *Bill
+	// Overdue is the bill that makes today bear interest (Account.Overdue).
+	Overdue *Bill
 }
 
 // Statement reads the entries of month: the calendar month of the date
@@ -34,7 +36,7 @@ func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*St
 	if err != nil {
 		return nil, fmt.Errorf("statement for %s: %w", name, err)
 	}
-	s.Bill = billOf(a, s.Month)
+	s.Bill, s.Overdue = billOf(a, s.Month), a.Overdue(b.NowInZone())
 	err = b.Store.View(ctx, func(tx Tx) error {
 		var err error
 		if s.Entries, err = tx.MonthEntries(name, MonthOf(s.Month)); err != nil {

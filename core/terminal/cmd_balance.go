@@ -16,7 +16,7 @@ func balance(ctx context.Context, app *App) error {
 		app.Printf("Owed:         %18s\n", a.Owed())
 	}
 	if b := a.OpenBill(); b != nil {
-		printBill(app, b)
+		printBill(app, b, a.Overdue(app.Bank().NowInZone()))
 	}
 	return nil
 }

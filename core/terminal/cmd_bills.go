@@ -25,20 +25,22 @@ func bills(ctx context.Context, app *App) error {
 	return nil
 }
 
-// printBill shows a bill as it stands: Balance and Statement show the
-// open one.
-func printBill(app *App, b *core.Bill) {
+// printBill shows a bill as it stands, and whether the account bears
+// interest because of overdue, the bill that makes it (nil if none):
+// Balance and Statement show them.
+func printBill(app *App, b, overdue *core.Bill) {
 	app.Printf("Bill of %s: %s owed, minimum payment %s, due %s.\n", b.Date.Format(time.DateOnly), b.Owed, b.Minimum, b.Due.Format(time.DateOnly))
 	if b.Unpaid() == 0 {
 		app.Printf("The bill is paid in full.\n")
-		return
-	}
-	app.Printf("Paid so far: %s. Left to pay: %s.\n", b.Paid, b.Unpaid())
-	rules := app.Bank().Settings.Credit
-	if b.Overdue(app.Bank().NowInZone()) {
-		app.Printf("The bill is overdue: every day, interest of %s of the whole debt is charged until it is paid in full.\n", rules.RateString())
 	} else {
-		app.Printf("Pay it in full by the due date to pay no interest; after it, every day costs %s of the whole debt.\n", rules.RateString())
+		app.Printf("Paid so far: %s. Left to pay: %s.\n", b.Paid, b.Unpaid())
+	}
+	rate := app.Bank().Settings.Credit.RateString()
+	switch {
+	case overdue != nil:
+		app.Printf("The bill of %s is overdue: every day, interest of %s of the whole debt is charged until %s more is paid.\n", overdue.Date.Format(time.DateOnly), rate, overdue.Unpaid())
+	case b.Unpaid() > 0:
+		app.Printf("Pay it in full by the due date to pay no interest; after it, every day costs %s of the whole debt.\n", rate)
 	}
 }
 

@@ -52,7 +52,7 @@ func statement(ctx context.Context, app *App) error {
 	}
 	app.Printf("Closing balance: %*s\n", w, s.Closing)
 	if s.Bill != nil {
-		printBill(app, s.Bill)
+		printBill(app, s.Bill, s.Overdue)
 	}
 	return nil
 }
