@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -251,11 +252,13 @@ func (b *Bank) inZone(a *Account) {
 // BookAll brings every person's account up to date: bills and interest
 // for every day that has ended. It is the admin's command; reading or
 // writing an account does the same for that account. It returns how many
-// accounts it changed. Each account is its own transaction, so a long run
-// holds no lock for long, and an interrupted one is simply run again.
-func (b *Bank) BookAll(ctx context.Context, actor string) (changed int, err error) {
+// accounts it changed, and how many it could not read (each is logged
+// with an incident id, and the others are still booked). Each account is
+// its own transaction, so a long run holds no lock for long, and an
+// interrupted one is simply run again.
+func (b *Bank) BookAll(ctx context.Context, actor string) (changed, unreadable int, err error) {
 	if err := b.Store.View(ctx, func(tx Tx) error { return b.requireAdmin(tx, actor) }); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for after := ""; ; {
 		var names []string
@@ -264,23 +267,28 @@ func (b *Bank) BookAll(ctx context.Context, actor string) (changed int, err erro
 			return err
 		})
 		if err != nil {
-			return changed, fmt.Errorf("list accounts: %w", err)
+			return changed, unreadable, fmt.Errorf("list accounts: %w", err)
 		}
 		for _, name := range names {
 			if IsSystemAccount(name) {
 				continue
 			}
 			did, err := b.bookUp(ctx, name)
+			if errors.Is(err, ErrCorrupt) {
+				unreadable++
+				b.Log.WithError(err).WithFields(logrus.Fields{"incident": NewIncident(), "admin": actor, "target": name, FileOnlyField: true}).Error("account cannot be read: its bills and interest are not booked")
+				continue
+			}
 			if err != nil {
-				return changed, fmt.Errorf("account %s: %w", name, err)
+				return changed, unreadable, fmt.Errorf("account %s: %w", name, err)
 			}
 			if did {
 				changed++
 			}
 		}
 		if len(names) < listPage {
-			b.adminLog(actor, "all accounts", "book bills and interest", logrus.Fields{"changed": changed})
-			return changed, nil
+			b.adminLog(actor, "all accounts", "book bills and interest", logrus.Fields{"changed": changed, "unreadable": unreadable})
+			return changed, unreadable, nil
 		}
 		after = names[len(names)-1]
 	}

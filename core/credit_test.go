@@ -184,14 +184,14 @@ func TestMissedDaysArePostedOnceEach(t *testing.T) {
 	// A second copy of the program on the same data, and the admin's
 	// command, find nothing left to do after the first.
 	other := *f.Bank
-	if n, err := f.Bank.BookAll(ctx, "root"); err != nil || n != 1 {
-		t.Fatalf("BookAll = %d, %v; want alice's account booked (the others owe nothing)", n, err)
+	if n, bad, err := f.Bank.BookAll(ctx, "root"); err != nil || n != 1 || bad != 0 {
+		t.Fatalf("BookAll = %d, %d, %v; want alice's account booked (the others owe nothing)", n, bad, err)
 	}
 	_ = f.Balance(t, "alice")
 	if _, err := other.Account(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := other.BookAll(ctx, "root"); err != nil || n != 0 {
+	if n, _, err := other.BookAll(ctx, "root"); err != nil || n != 0 {
 		t.Errorf("BookAll again = %d, %v; want nothing to do", n, err)
 	}
 	in := f.interest("alice")
@@ -283,5 +283,19 @@ func TestDailyInterestRoundsHalfUp(t *testing.T) {
 	}
 	if got := shipped.RateString(); got != "0.05%" {
 		t.Errorf("RateString = %q, want 0.05%%", got)
+	}
+}
+
+func TestBookAllGoesOnPastADamagedAccount(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 100000)
+	f.Store.DamageAccount("bob") // owes nothing, but cannot be read
+	f.Clock.Set(time.Date(2027, 1, 20, 9, 0, 0, 0, time.UTC))
+	n, bad, err := f.Bank.BookAll(ctx, "root")
+	if err != nil || n != 1 || bad != 1 {
+		t.Errorf("BookAll = %d, %d, %v; want alice booked and bob counted unreadable", n, bad, err)
+	}
+	if len(f.interest("alice")) != 9 {
+		t.Errorf("alice has %d interest entries, want 9 (11 to 19 January)", len(f.interest("alice")))
 	}
 }

@@ -46,10 +46,13 @@ func printBill(app *App, b, overdue *core.Bill) {
 
 // adminBookAll brings every account's bills and interest up to date.
 func adminBookAll(ctx context.Context, app *App) error {
-	n, err := app.Bank().BookAll(ctx, app.User())
+	changed, unreadable, err := app.Bank().BookAll(ctx, app.User())
 	if err != nil {
 		return err
 	}
-	app.Printf("Bills and interest are up to date. Accounts changed: %d.\n", n)
+	app.Printf("Bills and interest are up to date. Accounts changed: %d.\n", changed)
+	if unreadable > 0 {
+		app.Printf("Accounts that cannot be read and were left as they are: %d. The log names them.\n", unreadable)
+	}
 	return nil
 }
