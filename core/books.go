@@ -78,7 +78,7 @@ func (b *Bank) counter(tx Tx, a *Account, e Entry, sys string, now time.Time, po
 	if err != nil {
 		return Entry{}, err
 	}
-	if -e.Amount > 0 && s.Balance > MaxMoney+e.Amount || -e.Amount < 0 && s.Balance < -MaxMoney-e.Amount {
+	if -e.Amount > 0 && s.Balance > MaxMoney+e.Amount || -e.Amount < 0 && s.Balance < -MaxMoney+e.Amount {
 		return Entry{}, Refuse(ErrTooMuch, "The bank's books cannot take %s more.", e.Amount)
 	}
 	posted, err := post(tx, a, e)

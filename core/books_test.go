@@ -169,3 +169,19 @@ func TestSetUpBooksLeavesOutADamagedAccount(t *testing.T) {
 		t.Errorf("opening equity holds %s, want %s (alice's balance only)", got, want)
 	}
 }
+
+func TestTheBooksRefuseWhatTheyCannotHold(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	big := core.MaxMoney - 105000 // with alice's and bob's openings, the equity reaches -MaxMoney
+	if err := f.Bank.AddAccount(ctx, "root", core.NewAccount{Name: "carol", Password: "carol-pw", Opening: big}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.Snapshot()
+	err := f.Bank.AddAccount(ctx, "root", core.NewAccount{Name: "dave", Password: "dave-pw", Opening: 1})
+	if !errors.Is(err, core.ErrTooMuch) {
+		t.Errorf("an opening past what the books hold: %v, want a refusal", err)
+	}
+	f.AssertUnchanged(t, before)
+	f.Audit(t)
+}

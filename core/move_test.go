@@ -47,8 +47,8 @@ func TestMove(t *testing.T) {
 	// Three people and the bank's cash, fee income, opening equity and
 	// shop revenue. Entries: openings of alice and bob, transfer,
 	// purchase, withdrawal and fee, and the bank's side of each but the
-	// transfer. Double-entry: the balances add up to zero.
-	want := core.MoveSummary{Accounts: 3 + 4, Entries: (2 + 2 + 1 + 2) + (2 + 1 + 2), Orders: 1, Balances: 0}
+	// transfer. Balances are people's.
+	want := core.MoveSummary{Accounts: 3 + 4, Entries: (2 + 2 + 1 + 2) + (2 + 1 + 2), Orders: 1, Balances: 100000 + 5000 - 1250*2 - 500 - 25}
 	if got != want {
 		t.Errorf("Move = %+v, want %+v", got, want)
 	}

@@ -57,7 +57,7 @@ func TestMoveIntoPostgres(t *testing.T) {
 	if err := run(context.Background(), []string{"-config", config, "-to", dsn}, &out, &errOut); err != nil {
 		t.Fatalf("move: %v (%s)", err, errOut.String())
 	}
-	if got, want := out.String(), "Moved 3 accounts, 4 ledger lines and 0 orders (balances total 1,050.00)"; !strings.HasPrefix(got, want) {
+	if got, want := out.String(), "Moved 4 accounts, 6 ledger lines and 0 orders (balances total 1,050.00)"; !strings.HasPrefix(got, want) {
 		t.Errorf("move printed %q, want it to start %q", got, want)
 	}
 	out.Reset()
