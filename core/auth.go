@@ -43,7 +43,7 @@ func (b *Bank) Authenticate(ctx context.Context, name, password string) (*Accoun
 		log.Info("login failed: not a valid username")
 		return nil, invalid
 	}
-	a, err := b.Account(ctx, name)
+	a, err := b.read(ctx, name)
 	if errors.Is(err, ErrUnknownUser) {
 		b.compareDummy(password)
 		log.Info("login failed: no such user")

@@ -168,15 +168,10 @@ func (b *Bank) hash(password string) (string, error) {
 // Account returns the current state of the named account. If a day has
 // ended since its bills and interest were booked, it books them first.
 func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
-	var a *Account
-	read := func(tx Tx) (err error) {
-		a, err = b.load(tx, name)
-		return err
-	}
-	err := b.Store.View(ctx, read)
+	a, err := b.read(ctx, name)
 	if err == nil && b.behind(a, b.Now()) {
 		if _, err = b.bookUp(ctx, name); err == nil {
-			err = b.Store.View(ctx, read)
+			a, err = b.read(ctx, name)
 		}
 	}
 	if err != nil {
@@ -184,6 +179,17 @@ func (b *Bank) Account(ctx context.Context, name string) (*Account, error) {
 	}
 	b.inZone(a)
 	return a, nil
+}
+
+// read is the account as stored, without booking its days: a login reads
+// it so, so that a wrong password does the same work for every name.
+func (b *Bank) read(ctx context.Context, name string) (*Account, error) {
+	var a *Account
+	err := b.Store.View(ctx, func(tx Tx) (err error) {
+		a, err = b.load(tx, name)
+		return err
+	})
+	return a, err
 }
 
 // TransferRequest is one transfer a person asked for. Its Ref is made

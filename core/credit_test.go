@@ -299,3 +299,19 @@ func TestBookAllGoesOnPastADamagedAccount(t *testing.T) {
 		t.Errorf("alice has %d interest entries, want 9 (11 to 19 January)", len(f.interest("alice")))
 	}
 }
+
+func TestAWrongPasswordBooksNothing(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 100000)
+	f.Clock.Set(time.Date(2027, 1, 20, 9, 0, 0, 0, time.UTC))
+	before := f.Snapshot()
+	if _, err := f.Bank.Authenticate(ctx, "alice", "wrong"); err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	if n := len(f.interest("alice")); n != 0 {
+		t.Errorf("a failed login booked %d days of interest, want none (a stranger's try does the same work for every name)", n)
+	}
+	if after := f.Snapshot(); after != before+1 { // the failure count only
+		t.Errorf("a failed login wrote %d times, want once", after-before)
+	}
+}
