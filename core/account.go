@@ -14,6 +14,8 @@ type Account struct {
 	CreditLimit  Money
 	Admin        bool
 	Frozen       bool
+	// Language is the person's own choice, or "" to follow the terminal.
+	Language     Language
 	FailedLogins int
 	LockedUntil  time.Time
 	Created      time.Time
@@ -62,6 +64,9 @@ func (a *Account) Check(name string) error {
 		return fmt.Errorf("balance_fen %d is below the credit limit %d", a.Balance, a.CreditLimit)
 	case a.FailedLogins < 0:
 		return fmt.Errorf("failed_logins %d is negative", a.FailedLogins)
+	}
+	if err := CheckLanguage(a.Language); err != nil {
+		return err
 	}
 	return nil
 }

@@ -126,7 +126,7 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err := checkActive(a); err != nil {
 			return err
 		}
-		if err := checkAvailable(a, total, "this order"); err != nil {
+		if err := checkAvailable(a, total, Words("this order")); err != nil {
 			return err
 		}
 		e, err := b.post(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: DescribeLines(cart.Lines)})

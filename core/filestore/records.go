@@ -21,10 +21,12 @@ type account struct {
 	CreditLimit  core.Money `json:"credit_limit_fen"`
 	Admin        bool       `json:"admin"`
 	Frozen       bool       `json:"frozen"`
-	FailedLogins int        `json:"failed_logins"`
-	LockedUntil  time.Time  `json:"locked_until,omitzero"`
-	Created      time.Time  `json:"created"`
-	Updated      time.Time  `json:"updated"`
+	// Optional: files written before people could choose have none.
+	Language     core.Language `json:"language,omitempty"`
+	FailedLogins int           `json:"failed_logins"`
+	LockedUntil  time.Time     `json:"locked_until,omitzero"`
+	Created      time.Time     `json:"created"`
+	Updated      time.Time     `json:"updated"`
 }
 
 type entry struct {

@@ -202,12 +202,12 @@ func corrupt(what string, err error) error {
 	return fmt.Errorf("%w postgres %s: %v", core.ErrCorrupt, what, err)
 }
 
-const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated`
+const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated, language`
 
 func (t *tx) Account(name string) (*core.Account, error) {
 	var a core.Account
 	err := t.tx.QueryRow(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE name = $1`, name).Scan(
-		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated)
+		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated, &a.Language)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, core.ErrNoAccount
 	}
@@ -230,10 +230,10 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := core.CheckUsername(a.Name); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (name) DO UPDATE SET password_hash = $2, balance = $3, credit_limit = $4, admin = $5, frozen = $6,
-		failed_logins = $7, locked_until = $8, created = $9, updated = $10`,
-		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated)
+		failed_logins = $7, locked_until = $8, created = $9, updated = $10, language = $11`,
+		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated, string(a.Language))
 	return err
 }
 
