@@ -205,6 +205,26 @@ func TestLoadAcceptedValues(t *testing.T) {
 				t.Errorf("LockTimeout %v TimeZone %q, want 30s and empty", c.LockTimeout, c.TimeZone)
 			}
 		}},
+		{"[ui] language: auto by default", "", func(t *testing.T, c conf.Config) {
+			if c.Language != "" {
+				t.Errorf("Language = %q, want empty (auto)", c.Language)
+			}
+		}},
+		{"[ui] language = auto", "[ui]\nlanguage = auto\n", func(t *testing.T, c conf.Config) {
+			if c.Language != "" {
+				t.Errorf("Language = %q, want empty (auto)", c.Language)
+			}
+		}},
+		{"[ui] language = zh", "[ui]\nlanguage = zh\n", func(t *testing.T, c conf.Config) {
+			if c.Language != core.Chinese {
+				t.Errorf("Language = %q, want zh", c.Language)
+			}
+		}},
+		{"[ui] language = en", "[ui]\nlanguage = en\n", func(t *testing.T, c conf.Config) {
+			if c.Language != core.English {
+				t.Errorf("Language = %q, want en", c.Language)
+			}
+		}},
 		{"a log folder next to the data folder", "[storage]\ndir = data\n[logging]\ndir = data-log\n", func(t *testing.T, c conf.Config) {
 			if filepath.Base(c.Log.Dir) != "data-log" || filepath.Base(c.DBDir) != "data" {
 				t.Errorf("Log.Dir %q DBDir %q, want data-log and data", c.Log.Dir, c.DBDir)
@@ -290,7 +310,7 @@ func TestLoadErrors(t *testing.T) {
 		{"item twice", "[shop]\nTea = 1\ntea = 2\n", []string{`"tea" is given more than once`}},
 		{"bad user name", "[../admin]\npassword = x\n", []string{`section "[../admin]" has a password key, so it is a user, but the name is an invalid username`}},
 		{"upper-case user name", "[Alex]\npassword = x\n", []string{`"[Alex]"`, "password", "invalid username"}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [shop], and a user's section needs a password key`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [ui], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},
@@ -314,6 +334,8 @@ func TestLoadErrors(t *testing.T) {
 		{"time_zone unknown", "[bank]\ntime_zone = Mars/Olympus\n", []string{`[bank] time_zone = "Mars/Olympus": want an IANA time zone name such as Asia/Shanghai`}},
 		{"time_zone Local", "[bank]\ntime_zone = Local\n", []string{`[bank] time_zone = "Local"`}},
 		{"time_zone a path", "[bank]\ntime_zone = ../../etc/passwd\n", []string{`[bank] time_zone = "../../etc/passwd"`}},
+		{"language unknown", "[ui]\nlanguage = fr\n", []string{`[ui] language = "fr": want one of auto, en, zh`}},
+		{"language in capitals", "[ui]\nlanguage = ZH\n", []string{`[ui] language = "ZH": want one of auto, en, zh`}},
 		{"unknown bank key", "[bank]\nzone = UTC\n", []string{`[bank] "zone": unknown key; [bank] takes time_zone`}},
 		{"admin maybe", "[egon]\npassword = 123\nadmin = maybe\n", []string{`[egon] admin = "maybe": want true or false`}},
 	}

@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/term"
 
 	"atmshop/conf"
 	"atmshop/core"
@@ -44,7 +45,7 @@ func main() {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, stopSignals...)
 	go func() { cancel(signalled{<-signals}) }()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, context.Cause(ctx), os.Stderr))
 }
 
@@ -54,8 +55,8 @@ type signalled struct{ sig os.Signal }
 func (s signalled) Error() string { return s.sig.String() + " signal received" }
 
 // run is the whole program behind main, with everything it touches passed
-// in, so tests can drive it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+// in (getenv is os.Getenv), so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
@@ -98,12 +99,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return lockTimedOut(err, cfg)
 	}
-	app, err := terminal.New(bank, stdin, stdout)
+	app, err := terminal.New(bank, stdin, stdout, terminal.Options{
+		Language: terminal.ChooseLanguage(cfg.Language, getenv),
+		Color:    colorWanted(stdout, getenv),
+	})
 	if err != nil {
 		return err
 	}
 	logger.WithField("component", "main").WithField("config", cfg.File).Info("started")
 	return app.Run(ctx)
+}
+
+// colorWanted reports whether the app may colour its output: only when it
+// goes to a terminal (never to a pipe or a file), the terminal is not a
+// dumb one, and NO_COLOR (no-color.org) is unset or empty.
+func colorWanted(stdout io.Writer, getenv func(string) string) bool {
+	f, ok := stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
 // openStore opens the store [storage] driver names, and how to close it.

@@ -1,6 +1,10 @@
 package terminal
 
-import "context"
+import (
+	"context"
+
+	"atmshop/lib/textcolumns"
+)
 
 var balanceCommand = Command{Key: "2", Label: "Balance", Help: "Show the balance, the credit limit and what is available", Access: LoggedIn, Run: balance}
 
@@ -9,11 +13,15 @@ func balance(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	app.Printf("Balance:      %18s\n", a.Balance)
-	app.Printf("Credit limit: %18s\n", a.CreditLimit)
-	app.Printf("Available:    %18s\n", a.Available())
+	t := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignRight).MinWidth(1, 17)
+	t.Row(app.Sprintf("Balance:"), a.Balance.String())
+	t.Row(app.Sprintf("Credit limit:"), a.CreditLimit.String())
+	t.Row(app.Sprintf("Available:"), a.Available().String())
 	if a.Owed() > 0 {
-		app.Printf("Owed:         %18s\n", a.Owed())
+		t.Row(app.Sprintf("Owed:"), a.Owed().String())
 	}
+	lines := t.Lines("")
+	lines[2] = app.colored(colorTotal, lines[2])
+	app.printLines(lines)
 	return nil
 }

@@ -13,6 +13,7 @@ func Commands() []Command {
 		statementCommand,
 		ordersCommand,
 		passwordCommand,
+		languageCommand,
 		adminCommand,
 		logoutCommand,
 		quitCommand,
