@@ -6,7 +6,7 @@ import (
 	"atmshop/lib/textcolumns"
 )
 
-var balanceCommand = Command{Key: "2", Label: "Balance", Help: "Show the balance, the credit limit and what is available", Access: LoggedIn, Run: balance}
+var balanceCommand = Command{Key: "2", Label: "Check balance", Help: "Show the balance, the credit limit and what is available", Access: LoggedIn, Run: balance}
 
 func balance(ctx context.Context, app *App) error {
 	a, err := app.Bank().Account(ctx, app.User())
