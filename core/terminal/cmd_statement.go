@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func statement(ctx context.Context, app *App) error {
 	for _, e := range s.Entries {
 		who := e.Counterparty
 		if e.Note != "" {
-			who = strings.TrimSpace(who + " " + e.Note)
+			who = strings.TrimSpace(who + " " + noteText(app, e.Kind, e.Note))
 		}
 		entries.Row(e.Time.Format("01-02 15:04"), kindName(app, e.Kind), e.Amount.String(), e.BalanceAfter.String(), who)
 	}
@@ -89,6 +90,29 @@ func kindName(app *App, kind string) string {
 		return app.Sprintf("repayment")
 	}
 	return kind
+}
+
+// noteText is a ledger entry's note in the person's language. The bank
+// writes a few notes itself, in English, and keeps them with the entry;
+// those are shown translated. Other notes (a purchase's items) are data
+// and are shown as stored.
+func noteText(app *App, kind, note string) string {
+	switch kind {
+	case core.KindOpening:
+		if note == "from config" {
+			return app.Sprintf("from config")
+		}
+		if admin, ok := strings.CutPrefix(note, "opened by "); ok {
+			return app.Sprintf("opened by %s", admin)
+		}
+	case core.KindFee:
+		// The whole note must be the fee's, not merely start like it.
+		var percent int
+		if _, err := fmt.Sscanf(note, "%d%%", &percent); err == nil && note == fmt.Sprintf("%d%% withdrawal fee", percent) {
+			return app.Sprintf("%d%% withdrawal fee", percent)
+		}
+	}
+	return note
 }
 
 // amountWidth is the width of the statement's amount columns: 14, or the
