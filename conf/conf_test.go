@@ -100,6 +100,8 @@ func TestLoadShippedConfig(t *testing.T) {
 		{Name: "Wireless mouse", Price: 9900},
 		{Name: "Mechanical keyboard", Price: 39900},
 		{Name: "Noise-cancelling headphones", Price: 129900},
+		{Name: "西湖龙井茶叶 250g", Price: 12800},
+		{Name: "景德镇青花瓷茶具", Price: 168000},
 	}
 	if !reflect.DeepEqual(c.App, want) {
 		t.Errorf("App = %+v, want %+v", c.App, want)
