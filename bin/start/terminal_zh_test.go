@@ -147,6 +147,9 @@ func TestTerminalChineseTablesLineUp(t *testing.T) {
 		}
 	}
 	sameWidth(t, "the statement's totals", totals)
+	if len(amountEnds) > 0 && textcolumns.Width(totals[0]) != amountEnds[0] {
+		t.Errorf("the statement's totals end at column %d, its amounts at %d:\n%s", textcolumns.Width(totals[0]), amountEnds[0], screen)
+	}
 	if !regexp.MustCompile(`wang 的账单，\d{4}年\d{1,2}月`).MatchString(screen) {
 		t.Errorf("no statement heading with a Chinese month:\n%s", screen)
 	}

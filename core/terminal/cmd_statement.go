@@ -31,9 +31,14 @@ func statement(ctx context.Context, app *App) error {
 	}
 	// The month's name is a layout for time.Format, in each language.
 	app.Printf("Statement for %s, %s\n", app.User(), s.Month.Format(app.Sprintf("January 2006")))
-	w := amountWidth(s)
+	// The entries are a table: "  " date, kind, amount, balance, who. The
+	// totals' amounts end where the entries' amounts do.
+	w, kindWidth := amountWidth(s), 12
+	for _, e := range s.Entries {
+		kindWidth = max(kindWidth, textcolumns.Width(kindName(app, e.Kind)))
+	}
 	labels := []string{app.Sprintf("Opening balance:"), app.Sprintf("Money in:"), app.Sprintf("Money out:"), app.Sprintf("Closing balance:")}
-	labelWidth := 0
+	labelWidth := len("  01-02 15:04  ") + kindWidth + 1
 	for _, l := range labels {
 		labelWidth = max(labelWidth, textcolumns.Width(l))
 	}
@@ -42,7 +47,7 @@ func statement(ctx context.Context, app *App) error {
 	}
 	app.Printf("%s\n", total(labels[0], s.Opening.String()))
 	entries := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignLeft, textcolumns.AlignRight, textcolumns.AlignRight, textcolumns.AlignLeft).
-		MinWidth(1, 12).MinWidth(2, w).MinWidth(3, w)
+		MinWidth(1, kindWidth).MinWidth(2, w).MinWidth(3, w)
 	for _, e := range s.Entries {
 		who := e.Counterparty
 		if e.Note != "" {
@@ -61,11 +66,9 @@ func statement(ctx context.Context, app *App) error {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
-	byKind := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignRight).MinWidth(0, 14).MinWidth(1, w)
 	for _, k := range kinds {
-		byKind.Row(kindName(app, k), s.ByKind[k].String())
+		app.Printf("%s\n", total("  "+kindName(app, k), s.ByKind[k].String()))
 	}
-	app.printLines(byKind.Lines("  "))
 	app.Printf("%s\n", app.colored(colorTotal, total(labels[3], s.Closing.String())))
 	return nil
 }
