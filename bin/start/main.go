@@ -79,7 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
-	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
+	lang := terminal.ChooseLanguage(cfg.Language, getenv)
+	store, closeStore, err := openStore(ctx, cfg, logger, stdout, lang)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return lockTimedOut(err, cfg)
 	}
 	app, err := terminal.New(bank, stdin, stdout, terminal.Options{
-		Language: terminal.ChooseLanguage(cfg.Language, getenv),
+		Language: lang,
 		Color:    colorWanted(stdout, getenv),
 	})
 	if err != nil {
@@ -119,7 +120,7 @@ func colorWanted(stdout io.Writer, getenv func(string) string) bool {
 }
 
 // openStore opens the store [storage] driver names, and how to close it.
-func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (core.Store, func() error, error) {
+func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer, lang core.Language) (core.Store, func() error, error) {
 	if cfg.Driver == conf.DriverPostgres {
 		// Its errors name the host and database, never the password.
 		store, err := pgstore.Open(ctx, cfg.DSN)
@@ -137,7 +138,7 @@ func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdo
 		// store's business, and the operator reads about it in the log.
 		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
 		OnLockWait: func() {
-			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
+			io.WriteString(stdout, terminal.Translate(lang, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName))
 		},
 	})
 	if err != nil {

@@ -20,8 +20,8 @@ import (
 )
 
 // messagePackages are the packages whose words reach a person: the rules'
-// refusals and the screens.
-var messagePackages = []string{"atmshop/core", "atmshop/core/terminal"}
+// refusals, the screens, and the program's words before the screens.
+var messagePackages = []string{"atmshop/core", "atmshop/core/terminal", "atmshop/bin/start"}
 
 // messageFuncs are the functions that take words for a person, in English,
 // and the position of the format among their arguments. They belong to
@@ -31,6 +31,7 @@ var messageFuncs = map[string]int{
 	"Printf": 0, "Sprintf": 0, // App
 	"Ask": 1, "AskPassword": 1, "AskMoney": 1, "Confirm": 1, // App
 	"Refuse": 1, "Words": 0, // core
+	"Translate": 1, // terminal, for a front end
 }
 
 // commandWords are the fields of a terminal.Command that are shown.

@@ -66,3 +66,13 @@ func newPrinter(l core.Language) (*message.Printer, error) {
 	}
 	return message.NewPrinter(tag, message.Catalog(cat)), nil
 }
+
+// Translate formats an English message in l, for the words a front end
+// shows before there is an App (a wait for the data at start-up).
+func Translate(l core.Language, format string, args ...any) string {
+	p, err := newPrinter(l)
+	if err != nil { // the catalog is checked by every New and its tests
+		return fmt.Sprintf(format, args...)
+	}
+	return p.Sprintf(format, args...)
+}
