@@ -69,6 +69,9 @@ type Config struct {
 	// TimeZone is the IANA name of the bank's time zone, checked with
 	// time.LoadLocation, or "" for the machine's zone at the first start.
 	TimeZone string
+	// Language is [ui] language: core.English, core.Chinese, or "" for
+	// auto (the terminal's locale decides; see terminal.ChooseLanguage).
+	Language core.Language
 	Log      Logging
 	App      core.Settings
 	// Users are the users declared in the file, in file order.

@@ -101,6 +101,8 @@ func TestLoadShippedConfig(t *testing.T) {
 		{Name: "Wireless mouse", Price: 9900},
 		{Name: "Mechanical keyboard", Price: 39900},
 		{Name: "Noise-cancelling headphones", Price: 129900},
+		{Name: "西湖龙井茶叶 250g", Price: 12800},
+		{Name: "景德镇青花瓷茶具", Price: 168000},
 	}
 	if !reflect.DeepEqual(c.App, want) {
 		t.Errorf("App = %+v, want %+v", c.App, want)
@@ -206,6 +208,26 @@ func TestLoadAcceptedValues(t *testing.T) {
 				t.Errorf("LockTimeout %v TimeZone %q, want 30s and empty", c.LockTimeout, c.TimeZone)
 			}
 		}},
+		{"[ui] language: auto by default", "", func(t *testing.T, c conf.Config) {
+			if c.Language != "" {
+				t.Errorf("Language = %q, want empty (auto)", c.Language)
+			}
+		}},
+		{"[ui] language = auto", "[ui]\nlanguage = auto\n", func(t *testing.T, c conf.Config) {
+			if c.Language != "" {
+				t.Errorf("Language = %q, want empty (auto)", c.Language)
+			}
+		}},
+		{"[ui] language = zh", "[ui]\nlanguage = zh\n", func(t *testing.T, c conf.Config) {
+			if c.Language != core.Chinese {
+				t.Errorf("Language = %q, want zh", c.Language)
+			}
+		}},
+		{"[ui] language = en", "[ui]\nlanguage = en\n", func(t *testing.T, c conf.Config) {
+			if c.Language != core.English {
+				t.Errorf("Language = %q, want en", c.Language)
+			}
+		}},
 		{"a log folder next to the data folder", "[storage]\ndir = data\n[logging]\ndir = data-log\n", func(t *testing.T, c conf.Config) {
 			if filepath.Base(c.Log.Dir) != "data-log" || filepath.Base(c.DBDir) != "data" {
 				t.Errorf("Log.Dir %q DBDir %q, want data-log and data", c.Log.Dir, c.DBDir)
@@ -302,7 +324,7 @@ func TestLoadErrors(t *testing.T) {
 		{"due_day 32", "[credit]\ndue_day = 32\n", []string{`[credit] due_day = "32": want a whole number`}},
 		{"minimum_payment_percent 101", "[credit]\nminimum_payment_percent = 101\n", []string{`[credit] minimum_payment_percent = "101": want a whole number`}},
 		{"unknown credit key", "[credit]\ninterest = 1%\n", []string{`[credit] "interest": unknown key; [credit] takes statement_day, due_day, daily_interest, minimum_payment_percent`}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [credit], [bank], [shop], and a user's section needs a password key`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [credit], [bank], [ui], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},
@@ -326,6 +348,8 @@ func TestLoadErrors(t *testing.T) {
 		{"time_zone unknown", "[bank]\ntime_zone = Mars/Olympus\n", []string{`[bank] time_zone = "Mars/Olympus": want an IANA time zone name such as Asia/Shanghai`}},
 		{"time_zone Local", "[bank]\ntime_zone = Local\n", []string{`[bank] time_zone = "Local"`}},
 		{"time_zone a path", "[bank]\ntime_zone = ../../etc/passwd\n", []string{`[bank] time_zone = "../../etc/passwd"`}},
+		{"language unknown", "[ui]\nlanguage = fr\n", []string{`[ui] language = "fr": want one of auto, en, zh`}},
+		{"language in capitals", "[ui]\nlanguage = ZH\n", []string{`[ui] language = "ZH": want one of auto, en, zh`}},
 		{"unknown bank key", "[bank]\nzone = UTC\n", []string{`[bank] "zone": unknown key; [bank] takes time_zone`}},
 		{"admin maybe", "[egon]\npassword = 123\nadmin = maybe\n", []string{`[egon] admin = "maybe": want true or false`}},
 	}

@@ -82,6 +82,7 @@ var settingsSections = []section{
 	{"bank", []setting{
 		timeZone("time_zone", "", func(c *Config, name string) { c.TimeZone = name }),
 	}},
+	uiSection,
 	// The catalog defaults to empty: the shop sells what [shop] lists.
 	{shopSection, nil},
 }

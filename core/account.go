@@ -14,6 +14,8 @@ type Account struct {
 	CreditLimit  Money
 	Admin        bool
 	Frozen       bool
+	// Language is the person's own choice, or "" to follow the terminal.
+	Language     Language
 	FailedLogins int
 	LockedUntil  time.Time
 	Created      time.Time
@@ -76,6 +78,9 @@ func (a *Account) Check(name string) error {
 		if i > 0 && !b.Date.After(a.Bills[i-1].Date) {
 			return fmt.Errorf("bill of %s is not after the bill before it", b.Date.Format(time.DateOnly))
 		}
+	}
+	if err := CheckLanguage(a.Language); err != nil {
+		return err
 	}
 	return nil
 }

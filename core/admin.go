@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -99,7 +99,7 @@ type NewAccount struct {
 // AddAccount checks again.
 func (b *Bank) CheckNewAccount(ctx context.Context, actor, name string) error {
 	if err := CheckUsername(name); err != nil {
-		return Refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+		return usernameRefusal(err)
 	}
 	return b.Store.View(ctx, func(tx Tx) error {
 		if err := b.requireAdmin(tx, actor); err != nil {
@@ -112,7 +112,7 @@ func (b *Bank) CheckNewAccount(ctx context.Context, actor, name string) error {
 // AddAccount opens an account on an admin's behalf.
 func (b *Bank) AddAccount(ctx context.Context, actor string, n NewAccount) error {
 	if err := CheckUsername(n.Name); err != nil {
-		return Refuse(ErrBadInput, "%s.", capitalize(err.Error()))
+		return usernameRefusal(err)
 	}
 	if err := b.CheckNewPassword(n.Password); err != nil {
 		return err
@@ -193,9 +193,12 @@ func (b *Bank) adminLog(actor, target, what string, fields logrus.Fields) {
 	b.Log.WithFields(fields).WithFields(logrus.Fields{"admin": actor, "target": target}).Info("admin: " + what)
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
+// usernameRefusal tells the person what is wrong with a name CheckUsername
+// refused.
+func usernameRefusal(err error) error {
+	var bad badUsername
+	if errors.As(err, &bad) {
+		return Refuse(ErrBadInput, "Invalid username: %s.", bad.why)
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return Refuse(ErrBadInput, "Invalid username.")
 }

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -127,17 +126,16 @@ func (b *Bank) invalidLogin() error {
 	return Refuse(ErrBadLogin, "Invalid username or password. %s", b.lockRule())
 }
 
-func (b *Bank) lockRule() string {
-	return fmt.Sprintf("(After %s an account is locked for %s.)",
-		plural(b.Settings.MaxFailedLogins, "failed try", "failed tries"),
-		plural(int(b.Settings.LockoutDuration/time.Minute), "minute", "minutes"))
-}
-
-func plural(n int, one, many string) string {
+func (b *Bank) lockRule() Phrase {
+	n, m := b.Settings.MaxFailedLogins, int(b.Settings.LockoutDuration/time.Minute)
+	tries, minutes := Words("%d failed tries", n), Words("%d minutes", m)
 	if n == 1 {
-		return "1 " + one
+		tries = Words("1 failed try")
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	if m == 1 {
+		minutes = Words("1 minute")
+	}
+	return Words("(After %s an account is locked for %s.)", tries, minutes)
 }
 
 // checkPassword reports whether password matches hash. It always makes

@@ -67,7 +67,7 @@ func checkActive(a *Account) error {
 
 // checkAvailable refuses if taking amount out of a would go past its credit
 // limit; it changes nothing.
-func checkAvailable(a *Account, amount Money, what string) error {
+func checkAvailable(a *Account, amount Money, what Phrase) error {
 	if amount > a.Available() {
 		return Refuse(ErrInsufficientFunds, "Insufficient funds: %s needs %s but only %s is available.", what, amount, a.Available())
 	}
@@ -252,7 +252,7 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 		if err := b.catchUp(tx, dst, now); err != nil {
 			return err
 		}
-		if err := checkAvailable(src, amount, "this transfer"); err != nil {
+		if err := checkAvailable(src, amount, Words("this transfer")); err != nil {
 			return err
 		}
 		if err := checkCanReceive(dst, amount); err != nil {
@@ -339,7 +339,7 @@ func (b *Bank) Withdraw(ctx context.Context, name string, amount Money) (fee Mon
 		if err := b.catchUp(tx, a, now); err != nil {
 			return err
 		}
-		if err := checkAvailable(a, amount+fee, fmt.Sprintf("withdrawing %s with its %s fee", amount, fee)); err != nil {
+		if err := checkAvailable(a, amount+fee, Words("withdrawing %s with its %s fee", amount, fee)); err != nil {
 			return err
 		}
 		ref = newID("w")

@@ -12,16 +12,35 @@ import (
 // was refused for a reason they can act on, and nothing was changed.
 type Refusal struct {
 	Reason error // a sentinel below, for errors.Is in tests
-	Msg    string
+	// Msg is the sentence in English, for the log and tests.
+	Msg string
+	// Sentence is Msg before formatting: the front end looks its format up
+	// in its catalog and shows the sentence in the person's language.
+	Sentence Phrase
 }
 
 func (r *Refusal) Error() string { return r.Msg }
 func (r *Refusal) Unwrap() error { return r.Reason }
 
-// Refuse makes a *Refusal with reason and a sentence for the person.
+// Refuse makes a *Refusal with reason and a sentence for the person: an
+// English format and its arguments, which may be Phrases themselves.
 func Refuse(reason error, format string, args ...any) error {
-	return &Refusal{Reason: reason, Msg: fmt.Sprintf(format, args...)}
+	p := Phrase{Format: format, Args: args}
+	return &Refusal{Reason: reason, Msg: p.String(), Sentence: p}
 }
+
+// Phrase is words for a person that a front end may translate: an English
+// format string, the key of the translations, and its arguments. It prints
+// as English, so it can be an argument of another Phrase or of a log line.
+type Phrase struct {
+	Format string
+	Args   []any
+}
+
+// Words makes a Phrase.
+func Words(format string, args ...any) Phrase { return Phrase{Format: format, Args: args} }
+
+func (p Phrase) String() string { return fmt.Sprintf(p.Format, p.Args...) }
 
 // Reasons for refusals. Tests match them with errors.Is.
 var (

@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"atmshop/lib/portablename"
@@ -54,6 +53,13 @@ const MaxUsernameLength = 32
 // ErrBadUsername is wrapped by every name CheckUsername refuses.
 var ErrBadUsername = errors.New("invalid username")
 
+// badUsername says what is wrong with a name, in words a person can be
+// shown (see usernameRefusal).
+type badUsername struct{ why Phrase }
+
+func (e badUsername) Error() string { return ErrBadUsername.Error() + ": " + e.why.String() }
+func (e badUsername) Unwrap() error { return ErrBadUsername }
+
 // CheckUsername accepts plain identifiers only: lower-case ASCII letters,
 // digits, '_' and '-', not starting with '-'. A name is also a file name in
 // storage, so anything that could name another path ("../x", "a/b") never
@@ -63,20 +69,20 @@ var ErrBadUsername = errors.New("invalid username")
 // uses, lib/portablename.
 func CheckUsername(name string) error {
 	if name == "" {
-		return fmt.Errorf("%w: it is empty", ErrBadUsername)
+		return badUsername{Words("it is empty")}
 	}
 	if len(name) > MaxUsernameLength {
-		return fmt.Errorf("%w: longer than %d characters", ErrBadUsername, MaxUsernameLength)
+		return badUsername{Words("longer than %d characters", MaxUsernameLength)}
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' && i > 0
 		if !ok {
-			return fmt.Errorf("%w: use only lower-case letters, digits, '_' and '-'", ErrBadUsername)
+			return badUsername{Words("use only lower-case letters, digits, '_' and '-'")}
 		}
 	}
 	if portablename.IsWindowsReserved(name) {
-		return fmt.Errorf("%w: %q is reserved", ErrBadUsername, name)
+		return badUsername{Words("%q is reserved", name)}
 	}
 	return nil
 }

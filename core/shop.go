@@ -129,7 +129,7 @@ func (b *Bank) Checkout(ctx context.Context, name string, cart *Cart) (*Order, e
 		if err := b.catchUp(tx, a, now); err != nil {
 			return err
 		}
-		if err := checkAvailable(a, total, "this order"); err != nil {
+		if err := checkAvailable(a, total, Words("this order")); err != nil {
 			return err
 		}
 		e, err := b.book(tx, a, Entry{Ref: order.ID, Time: now, Kind: KindPurchase, Amount: -total, Note: DescribeLines(cart.Lines)}, SystemShopRevenue, now)

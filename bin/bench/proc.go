@@ -41,6 +41,9 @@ func timed(ctx context.Context, dir string, stdin io.Reader, name string, args .
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Stdin = stdin
+	// The checks read the programs' English ("Goodbye."): atmshop follows
+	// the locale, so a Chinese one would make every run look failed.
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

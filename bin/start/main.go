@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/term"
 
 	"atmshop/conf"
 	"atmshop/core"
@@ -44,7 +45,7 @@ func main() {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, stopSignals...)
 	go func() { cancel(signalled{<-signals}) }()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, context.Cause(ctx), os.Stderr))
 }
 
@@ -54,14 +55,14 @@ type signalled struct{ sig os.Signal }
 func (s signalled) Error() string { return s.sig.String() + " signal received" }
 
 // run is the whole program behind main, with everything it touches passed
-// in, so tests can drive it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return runAt(ctx, time.Now, args, stdin, stdout, stderr)
+// in (getenv is os.Getenv), so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runAt(ctx, time.Now, args, getenv, stdin, stdout, stderr)
 }
 
 // runAt is run with the bank's clock. Only the tests' binary passes
 // another clock than time.Now (main_test.go): a person cannot set it.
-func runAt(ctx context.Context, now func() time.Time, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+func runAt(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
@@ -84,7 +85,8 @@ func runAt(ctx context.Context, now func() time.Time, args []string, stdin io.Re
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
-	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
+	lang := terminal.ChooseLanguage(cfg.Language, getenv)
+	store, closeStore, err := openStore(ctx, cfg, logger, stdout, lang)
 	if err != nil {
 		return err
 	}
@@ -107,7 +109,10 @@ func runAt(ctx context.Context, now func() time.Time, args []string, stdin io.Re
 	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
 		return lockTimedOut(err, cfg)
 	}
-	app, err := terminal.New(bank, stdin, stdout)
+	app, err := terminal.New(bank, stdin, stdout, terminal.Options{
+		Language: lang,
+		Color:    colorWanted(stdout, getenv),
+	})
 	if err != nil {
 		return err
 	}
@@ -115,8 +120,16 @@ func runAt(ctx context.Context, now func() time.Time, args []string, stdin io.Re
 	return app.Run(ctx)
 }
 
+// colorWanted reports whether the app may colour its output: only when it
+// goes to a terminal (never to a pipe or a file), the terminal is not a
+// dumb one, and NO_COLOR (no-color.org) is unset or empty.
+func colorWanted(stdout io.Writer, getenv func(string) string) bool {
+	f, ok := stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
+
 // openStore opens the store [storage] driver names, and how to close it.
-func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (core.Store, func() error, error) {
+func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer, lang core.Language) (core.Store, func() error, error) {
 	if cfg.Driver == conf.DriverPostgres {
 		// Its errors name the host and database, never the password.
 		store, err := pgstore.Open(ctx, cfg.DSN)
@@ -134,7 +147,7 @@ func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdo
 		// store's business, and the operator reads about it in the log.
 		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
 		OnLockWait: func() {
-			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
+			io.WriteString(stdout, terminal.Translate(lang, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName))
 		},
 	})
 	if err != nil {

@@ -40,7 +40,7 @@ func mainAt() {
 		fmt.Fprintln(os.Stderr, "atmshop-at: set ATMSHOP_TEST_NOW to a time such as 2026-12-22T09:00:00+08:00")
 		os.Exit(2)
 	}
-	err = runAt(context.Background(), func() time.Time { return now }, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err = runAt(context.Background(), func() time.Time { return now }, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, nil, os.Stderr))
 }
 

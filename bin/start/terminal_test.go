@@ -34,11 +34,18 @@ type ptyTerminal struct {
 
 func startTerminal(t *testing.T) *ptyTerminal {
 	t.Helper()
-	dir := t.TempDir()
 	config, err := os.ReadFile(filepath.Join("testdata", "config.ini"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startTerminalWith(t, config, nil)
+}
+
+// startTerminalWith runs atmshop with config as conf/config.ini and env as
+// its environment (nil: the test's own).
+func startTerminalWith(t *testing.T, config []byte, env []string) *ptyTerminal {
+	t.Helper()
+	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +60,7 @@ func startTerminal(t *testing.T) *ptyTerminal {
 	// "atmshop" is this test binary, put on PATH by testscript.Main.
 	cmd := exec.Command("atmshop")
 	cmd.Dir = dir
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {

@@ -23,7 +23,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 		"repayment",
 		"transfer_out",
 		"-20.00",
-		"Closing balance:         140.50",
+		"Closing balance:                     140.50",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("bob's session does not show %q; it shows:\n%s", want, r.stdout)

@@ -102,7 +102,7 @@ func dump(t *testing.T, s core.Store) string {
 }
 
 const fixtureWant2026 = `settings: none
-account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00 Admin:false Frozen:false FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00 Admin:false Frozen:false Language: FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
   2026-10 opens at 0.00
     e-0c8f7a7853309616 o-a5e6a4c58c901258 2026-10-15T12:00:00Z opening "" 1,000.00 -> 1,000.00 "from config"
     e-568f3e8fd3a7ef90 t-f488561c3f885577 2026-10-15T12:00:00Z transfer_out "bob" -100.50 -> 899.50 ""
@@ -112,18 +112,18 @@ account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00
     e-5b615b1776a5a50e p-dd4ada156a014401 2026-11-03T09:30:00Z purchase "" -179.80 -> 509.70 "2 x Coffee beans 1kg"
     e-6ebbc51373c03103 t-dc2e5667212cf39a 2026-11-04T10:00:00Z transfer_in "bob" 20.00 -> 529.70 ""
   order p-dd4ada156a014401 2026-11-03T09:30:00Z [{Item:Coffee beans 1kg Price:89.90 Quantity:2}] 179.80
-account {Name:bob PasswordHash:$2a$04$… Balance:140.50 CreditLimit:0.00 Admin:false Frozen:false FailedLogins:1 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:bob PasswordHash:$2a$04$… Balance:140.50 CreditLimit:0.00 Admin:false Frozen:false Language: FailedLogins:1 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
   2026-10 opens at 0.00
     e-e36d340a8c20f384 o-a6d868d0b6f86538 2026-10-15T12:00:00Z opening "" 50.00 -> 50.00 "from config"
     e-b66b5d5df7f83676 t-f488561c3f885577 2026-10-15T12:00:00Z transfer_in "alice" 100.50 -> 150.50 ""
   2026-11 opens at 150.50
     e-281246379fc93776 r-8e99641c6b15c2a7 2026-11-03T09:30:00Z repayment "" 10.00 -> 160.50 ""
     e-5e6b6e8427b12f31 t-dc2e5667212cf39a 2026-11-04T10:00:00Z transfer_out "alice" -20.00 -> 140.50 ""
-account {Name:root PasswordHash:$2a$04$… Balance:0.00 CreditLimit:15,000.00 Admin:true Frozen:false FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-10-15 12:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:root PasswordHash:$2a$04$… Balance:0.00 CreditLimit:15,000.00 Admin:true Frozen:false Language: FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-10-15 12:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
 `
 
 const fixtureWantShanghai = `settings: {TimeZone:Asia/Shanghai}
-account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00 Admin:false Frozen:false FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00 Admin:false Frozen:false Language: FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
   2026-10 opens at 0.00
     e-fac674e611b8560f o-3a02234f7ef705b1 2026-10-15T20:00:00+08:00 opening "" 1,000.00 -> 1,000.00 "from config"
     e-b499ad337709b66c t-2462aeea8ea5711c 2026-10-15T20:00:00+08:00 transfer_out "bob" -100.50 -> 899.50 ""
@@ -133,14 +133,14 @@ account {Name:alice PasswordHash:$2a$04$… Balance:529.70 CreditLimit:15,000.00
     e-b3e5b36408383e47 p-b4d7ced39b1cfb42 2026-11-01T04:00:00+08:00 purchase "" -179.80 -> 509.70 "2 x Coffee beans 1kg"
     e-55a99ce913422714 t-4dcfa51d9a648a45 2026-11-04T18:00:00+08:00 transfer_in "bob" 20.00 -> 529.70 ""
   order p-b4d7ced39b1cfb42 2026-11-01T04:00:00+08:00 [{Item:Coffee beans 1kg Price:89.90 Quantity:2}] 179.80
-account {Name:bob PasswordHash:$2a$04$… Balance:140.50 CreditLimit:0.00 Admin:false Frozen:false FailedLogins:1 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:bob PasswordHash:$2a$04$… Balance:140.50 CreditLimit:0.00 Admin:false Frozen:false Language: FailedLogins:1 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-11-04 10:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
   2026-10 opens at 0.00
     e-457bba9cd5503f0b o-664e24e46bd8288d 2026-10-15T20:00:00+08:00 opening "" 50.00 -> 50.00 "from config"
     e-933388c236a2554c t-2462aeea8ea5711c 2026-10-15T20:00:00+08:00 transfer_in "alice" 100.50 -> 150.50 ""
   2026-11 opens at 150.50
     e-f67768239c094b5c r-b57251b1475a6e0b 2026-11-03T17:30:00+08:00 repayment "" 10.00 -> 160.50 ""
     e-e679611a2cbe2fdc t-4dcfa51d9a648a45 2026-11-04T18:00:00+08:00 transfer_out "alice" -20.00 -> 140.50 ""
-account {Name:root PasswordHash:$2a$04$… Balance:0.00 CreditLimit:15,000.00 Admin:true Frozen:false FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-10-15 12:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
+account {Name:root PasswordHash:$2a$04$… Balance:0.00 CreditLimit:15,000.00 Admin:true Frozen:false Language: FailedLogins:0 LockedUntil:0001-01-01 00:00:00 +0000 UTC Created:2026-10-15 12:00:00 +0000 UTC Updated:2026-10-15 12:00:00 +0000 UTC Bills:[] BookedThrough:0001-01-01 00:00:00 +0000 UTC}
 `
 
 // TestFixtureRewritesToTheSameBytes reads everything in the fixture

@@ -24,10 +24,12 @@ type accountFields struct {
 	CreditLimit  core.Money `json:"credit_limit_fen"`
 	Admin        bool       `json:"admin"`
 	Frozen       bool       `json:"frozen"`
-	FailedLogins int        `json:"failed_logins"`
-	LockedUntil  time.Time  `json:"locked_until,omitzero"`
-	Created      time.Time  `json:"created"`
-	Updated      time.Time  `json:"updated"`
+	// Optional: files written before people could choose have none.
+	Language     core.Language `json:"language,omitempty"`
+	FailedLogins int           `json:"failed_logins"`
+	LockedUntil  time.Time     `json:"locked_until,omitzero"`
+	Created      time.Time     `json:"created"`
+	Updated      time.Time     `json:"updated"`
 }
 
 type account struct {
@@ -46,7 +48,7 @@ type bill struct {
 
 func accountRecord(a *core.Account) account {
 	r := account{BookedThrough: a.BookedThrough}
-	r.accountFields = accountFields{a.Name, a.PasswordHash, a.Balance, a.CreditLimit, a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated}
+	r.accountFields = accountFields{a.Name, a.PasswordHash, a.Balance, a.CreditLimit, a.Admin, a.Frozen, a.Language, a.FailedLogins, a.LockedUntil, a.Created, a.Updated}
 	for _, b := range a.Bills {
 		r.Bills = append(r.Bills, bill(b))
 	}
@@ -55,7 +57,7 @@ func accountRecord(a *core.Account) account {
 
 func (r account) domain() core.Account {
 	f := r.accountFields
-	a := core.Account{Name: f.Name, PasswordHash: f.PasswordHash, Balance: f.Balance, CreditLimit: f.CreditLimit, Admin: f.Admin, Frozen: f.Frozen,
+	a := core.Account{Name: f.Name, PasswordHash: f.PasswordHash, Balance: f.Balance, CreditLimit: f.CreditLimit, Admin: f.Admin, Frozen: f.Frozen, Language: f.Language,
 		FailedLogins: f.FailedLogins, LockedUntil: f.LockedUntil, Created: f.Created, Updated: f.Updated, BookedThrough: r.BookedThrough}
 	for _, b := range r.Bills {
 		a.Bills = append(a.Bills, core.Bill(b))

@@ -202,7 +202,7 @@ func corrupt(what string, err error) error {
 	return fmt.Errorf("%w postgres %s: %v", core.ErrCorrupt, what, err)
 }
 
-const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated, bills, booked_through`
+const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated, language, bills, booked_through`
 
 // bill is the JSON form of a core.Bill in accounts.bills.
 type bill struct {
@@ -218,7 +218,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	var bills []bill
 	var booked *time.Time
 	err := t.tx.QueryRow(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE name = $1`, name).Scan(
-		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated, &bills, &booked)
+		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated, &a.Language, &bills, &booked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, core.ErrNoAccount
 	}
@@ -255,10 +255,10 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if !a.BookedThrough.IsZero() {
 		booked = &a.BookedThrough
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (name) DO UPDATE SET password_hash = $2, balance = $3, credit_limit = $4, admin = $5, frozen = $6,
-		failed_logins = $7, locked_until = $8, created = $9, updated = $10, bills = $11, booked_through = $12`,
-		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated, bills, booked)
+		failed_logins = $7, locked_until = $8, created = $9, updated = $10, language = $11, bills = $12, booked_through = $13`,
+		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated, string(a.Language), bills, booked)
 	return err
 }
 

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"NotFound", testNotFound},
 		{"AccountRoundTrip", testAccountRoundTrip},
 		{"BillsAndSystemAccounts", testBillsAndSystemAccounts},
+		{"Language", testLanguage},
 		{"Atomicity", testAtomicity},
 		{"Isolation", testIsolation},
 		{"EntryOrderAndMonths", testEntryOrderAndMonths},
@@ -135,7 +136,7 @@ func testNotFound(t *testing.T, h Harness) {
 
 func testAccountRoundTrip(t *testing.T, h Harness) {
 	want := account("alice", -500)
-	want.Admin, want.FailedLogins, want.LockedUntil = true, 2, start.Add(time.Hour)
+	want.Admin, want.FailedLogins, want.LockedUntil, want.Language = true, 2, start.Add(time.Hour), core.Chinese
 	update(t, h.Store, func(tx core.Tx) error { return tx.SaveAccount(want) })
 	view(t, h.Store, func(tx core.Tx) error {
 		got, err := tx.Account("alice")
@@ -143,7 +144,7 @@ func testAccountRoundTrip(t *testing.T, h Harness) {
 			return err
 		}
 		if got.Name != want.Name || got.PasswordHash != want.PasswordHash || got.Balance != want.Balance || got.CreditLimit != want.CreditLimit ||
-			got.Admin != want.Admin || got.Frozen != want.Frozen || got.FailedLogins != want.FailedLogins ||
+			got.Admin != want.Admin || got.Frozen != want.Frozen || got.Language != want.Language || got.FailedLogins != want.FailedLogins ||
 			!got.LockedUntil.Equal(want.LockedUntil) || !got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) {
 			t.Errorf("Account: got %+v, want %+v", got, want)
 		}
@@ -200,6 +201,26 @@ func testBillsAndSystemAccounts(t *testing.T, h Harness) {
 		}
 		return nil
 	})
+}
+
+// testLanguage: an account without a language reads as none, and a
+// language set and then cleared is stored each time.
+func testLanguage(t *testing.T, h Harness) {
+	a := account("alice", 0)
+	for _, want := range []core.Language{"", core.Chinese, core.English, ""} {
+		a.Language = want
+		update(t, h.Store, func(tx core.Tx) error { return tx.SaveAccount(a) })
+		view(t, h.Store, func(tx core.Tx) error {
+			got, err := tx.Account("alice")
+			if err != nil {
+				return err
+			}
+			if got.Language != want {
+				t.Errorf("Language after saving %q: got %q", want, got.Language)
+			}
+			return nil
+		})
+	}
 }
 
 // testAtomicity: an error from fn keeps none of its writes, of any kind.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"atmshop/lib/prompt"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/text/message"
 
 	"atmshop/core"
 )
@@ -26,6 +28,9 @@ type App struct {
 	// adminMenu is built with menu, so a mistake in it stops New too.
 	adminMenu *Menu
 	session   Session
+	opts      Options
+	// printers format messages in each language the program speaks.
+	printers map[core.Language]*message.Printer
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
@@ -36,6 +41,9 @@ type Session struct {
 	Admin      bool
 	LastActive time.Time
 	Cart       core.Cart
+	// Language is the one the user chose for themselves, or "" to follow
+	// Options.Language.
+	Language core.Language
 }
 
 // errQuit ends Run normally; errBack leaves a sub-menu; errSessionChanged
@@ -49,14 +57,25 @@ var (
 )
 
 // New builds the app around a bank, reading answers from in and writing
-// to out.
-func New(bank *core.Bank, in io.Reader, out io.Writer) (*App, error) {
-	return newApp(bank, in, out, Commands(), AdminCommands())
+// to out, speaking and colouring as opts say.
+func New(bank *core.Bank, in io.Reader, out io.Writer, opts Options) (*App, error) {
+	return newApp(bank, in, out, opts, Commands(), AdminCommands())
 }
 
-// newApp validates both menus before anything is shown: a duplicate key
-// in either is a programming mistake found at start-up.
-func newApp(bank *core.Bank, in io.Reader, out io.Writer, main, admin []Command) (*App, error) {
+// newApp validates both menus and the message catalog before anything is
+// shown: a mistake in either is a programming mistake found at start-up.
+func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, admin []Command) (*App, error) {
+	if err := core.CheckLanguage(opts.Language); err != nil {
+		return nil, err
+	}
+	printers := map[core.Language]*message.Printer{}
+	for _, l := range append([]core.Language{""}, core.Languages...) {
+		p, err := newPrinter(l)
+		if err != nil {
+			return nil, err
+		}
+		printers[l] = p
+	}
 	menu, err := NewMenu(main)
 	if err != nil {
 		return nil, err
@@ -65,7 +84,7 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, main, admin []Command)
 	if err != nil {
 		return nil, fmt.Errorf("admin menu: %w", err)
 	}
-	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu}, nil
+	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
@@ -83,7 +102,7 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) run(ctx context.Context) error {
 	a.Printf("Welcome to %s.\n", core.ProgramName)
 	for {
-		err := a.serve(ctx, a.menu, "choice> ")
+		err := a.serve(ctx, a.menu, core.Words("choice> "))
 		if !errors.Is(err, errSessionChanged) {
 			return err
 		}
@@ -92,7 +111,7 @@ func (a *App) run(ctx context.Context) error {
 
 // serve shows menu and runs the chosen commands until one of them returns
 // errBack (back to the menu before), or the session ends.
-func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
+func (a *App) serve(ctx context.Context, menu *Menu, question core.Phrase) error {
 	for {
 		// Like the seed, the menu itself needs a login.
 		if a.session.User == "" {
@@ -103,7 +122,7 @@ func (a *App) serve(ctx context.Context, menu *Menu, question string) error {
 		menu.show(a)
 		// The choice itself is not checked against the session: the
 		// command's decorator does that, and Quit needs no login.
-		choice, err := a.askWith(ctx, question, a.prompt.Line)
+		choice, err := a.askWith(ctx, a.Sprintf(question.Format, question.Args...), a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -146,7 +165,7 @@ func (a *App) report(err error) error {
 		errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
 		return err
 	case errors.As(err, &refusal):
-		a.Printf("%s\n", refusal.Msg)
+		a.Printf("%s\n", a.colored(colorRefusal, a.Sprintf(refusal.Sentence.Format, refusal.Sentence.Args...)))
 	case errors.Is(err, core.ErrBusy):
 		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, core.FileOnlyField: true}).Warn("gave up waiting for the data lock")
 		a.Printf("Another copy of %s has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n", core.ProgramName)
@@ -167,7 +186,7 @@ func (a *App) report(err error) error {
 // body of the login decorator and of the start of the program.
 func (a *App) login(ctx context.Context) error {
 	for {
-		name, err := a.askWith(ctx, "username: ", a.prompt.Line)
+		name, err := a.askWith(ctx, a.Sprintf("username: "), a.prompt.Line)
 		if err != nil {
 			return err
 		}
@@ -176,7 +195,7 @@ func (a *App) login(ctx context.Context) error {
 			a.Printf("Please type your username.\n")
 			continue
 		}
-		password, err := a.askWith(ctx, "password: ", a.prompt.Password)
+		password, err := a.askWith(ctx, a.Sprintf("password: "), a.prompt.Password)
 		if err != nil {
 			return err
 		}
@@ -190,24 +209,26 @@ func (a *App) login(ctx context.Context) error {
 		if a.session.User != acct.Name {
 			a.session = Session{User: acct.Name}
 		}
-		a.session.Admin = acct.Admin
+		a.session.Admin, a.session.Language = acct.Admin, acct.Language
 		a.session.LastActive = a.bank.Now()
 		a.Printf("Welcome, %s.\n", acct.Name)
 		return nil
 	}
 }
 
-// Ask prints question and returns one line of answer. An answer that is
-// too long is refused and asked again. Commands ask through Ask (or
-// AskPassword, AskMoney, Confirm), so every answer is checked against the
-// session before anything is done with it: see keepAlive.
-func (a *App) Ask(ctx context.Context, question string) (string, error) {
-	return a.answer(ctx, question, a.prompt.Line)
+// Ask prints the question (an English format and its arguments, shown
+// in the person's language, like Printf) and returns one line of answer.
+// An answer that is too long is refused and asked again. Commands ask
+// through Ask (or AskPassword, AskMoney, Confirm), so every answer is
+// checked against the session before anything is done with it: see
+// keepAlive.
+func (a *App) Ask(ctx context.Context, question string, args ...any) (string, error) {
+	return a.answer(ctx, a.Sprintf(question, args...), a.prompt.Line)
 }
 
 // AskPassword is Ask without echo on a terminal.
-func (a *App) AskPassword(ctx context.Context, question string) (string, error) {
-	return a.answer(ctx, question, a.prompt.Password)
+func (a *App) AskPassword(ctx context.Context, question string, args ...any) (string, error) {
+	return a.answer(ctx, a.Sprintf(question, args...), a.prompt.Password)
 }
 
 func (a *App) answer(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
@@ -260,12 +281,12 @@ func (a *App) askWith(ctx context.Context, question string, read func(context.Co
 
 // AskMoney asks for an amount of yuan, more than 0. A bad or empty answer
 // is refused (nothing is done).
-func (a *App) AskMoney(ctx context.Context, question string) (core.Money, error) {
-	answer, err := a.Ask(ctx, question)
+func (a *App) AskMoney(ctx context.Context, question string, args ...any) (core.Money, error) {
+	answer, err := a.Ask(ctx, question, args...)
 	if err != nil {
 		return 0, err
 	}
-	m, err := parseAmount(answer, "amount")
+	m, err := parseAmount(answer, core.Words("amount"))
 	if err != nil {
 		return 0, err
 	}
@@ -274,7 +295,7 @@ func (a *App) AskMoney(ctx context.Context, question string) (core.Money, error)
 
 // parseAmount reads an amount of yuan answered to a question about what;
 // it may be 0. A bad answer is refused, naming what.
-func parseAmount(answer, what string) (core.Money, error) {
+func parseAmount(answer string, what core.Phrase) (core.Money, error) {
 	m, err := core.ParseMoney(answer)
 	if errors.Is(err, core.ErrAmountTooLarge) {
 		return 0, core.TooLargeRefusal()
@@ -285,14 +306,15 @@ func parseAmount(answer, what string) (core.Money, error) {
 	return m, nil
 }
 
-// Confirm asks a yes/no question; only "y" or "yes" is yes.
-func (a *App) Confirm(ctx context.Context, question string) (bool, error) {
-	answer, err := a.Ask(ctx, question+" (y/n)> ")
+// Confirm asks a yes/no question (a format and its arguments, like Ask);
+// only "y", "yes" or "是" is yes.
+func (a *App) Confirm(ctx context.Context, question string, args ...any) (bool, error) {
+	answer, err := a.answer(ctx, a.Sprintf(question, args...)+" (y/n)> ", a.prompt.Line)
 	if err != nil {
 		return false, err
 	}
 	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes", nil
+	return answer == "y" || answer == "yes" || answer == "是", nil
 }
 
 // User is the logged-in user's name.
@@ -301,5 +323,31 @@ func (a *App) User() string { return a.session.User }
 // Bank is the bank the app works on.
 func (a *App) Bank() *core.Bank { return a.bank }
 
-// Printf writes to the person at the terminal.
-func (a *App) Printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }
+// Printf writes to the person at the terminal, in their language: format
+// is the English, the key of the translations (see i18n.go).
+func (a *App) Printf(format string, args ...any) { io.WriteString(a.out, a.Sprintf(format, args...)) }
+
+// Sprintf is Printf to a string: words for a table's heading, a label.
+// Arguments that are core.Phrases are translated too.
+func (a *App) Sprintf(format string, args ...any) string {
+	args = slices.Clone(args) // they may be a Phrase's own
+	for i, arg := range args {
+		if phrase, ok := arg.(core.Phrase); ok {
+			args[i] = a.Sprintf(phrase.Format, phrase.Args...)
+		}
+	}
+	return a.printer().Sprintf(format, args...)
+}
+
+// Language is the language the app speaks to the person now.
+func (a *App) Language() core.Language {
+	if a.session.Language != "" {
+		return a.session.Language
+	}
+	if a.opts.Language != "" {
+		return a.opts.Language
+	}
+	return core.English
+}
+
+func (a *App) printer() *message.Printer { return a.printers[a.Language()] }

@@ -66,7 +66,7 @@ const invalidLogin = "Invalid username or password. (After 3 failed tries an acc
 func (f *fixture) script(t *testing.T, lines ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	app, err := terminal.New(f.Bank, &scriptReader{lines: lines, clock: f.Clock}, &out)
+	app, err := terminal.New(f.Bank, &scriptReader{lines: lines, clock: f.Clock}, &out, terminal.Options{})
 	if err != nil {
 		t.Fatalf("new app: %v", err)
 	}
@@ -342,7 +342,8 @@ var incidentRE = regexp.MustCompile(`Incident (i-[0-9a-f]{8})\b`)
 // nothing internal, and that the log has the details under that id.
 func assertIncident(t *testing.T, f *fixture, out string) {
 	t.Helper()
-	assertLacks(t, out, "db/", ".json", "balance", "corrupt")
+	// (The menu says "Check balance": look for the stored fields instead.)
+	assertLacks(t, out, "db/", ".json", "balance_fen", "password_hash", "corrupt")
 	assertContains(t, out, "Sorry, something went wrong on our side; nothing was changed.")
 	m := incidentRE.FindStringSubmatch(out)
 	if m == nil {

@@ -27,7 +27,7 @@ func TestBillsScreens(t *testing.T) {
 	f.Clock.Set(time.Date(2027, 1, 12, 9, 0, 0, 0, time.UTC))
 	out = f.script(t, "alice", "alice-pw", "5", "100", "2", "6", "2027-01", "q")
 	assertContains(t, out,
-		"interest              -0.55",
+		"interest               -0.55",
 		"Paid so far: 100.00. Left to pay: 1,000.00.",
 		"The bill of 2026-12-22 is overdue: every day, interest of 0.05% of the whole debt is charged until 1,000.00 more is paid.")
 
@@ -35,7 +35,7 @@ func TestBillsScreens(t *testing.T) {
 	assertContains(t, out,
 		"Bills and interest are up to date. Accounts changed: 0.",
 		"The bank's own accounts (no one can log into them):",
-		"-interest-income                 0.55")
+		"-interest-income                       0.55")
 	out = f.script(t, "bob", "bob-pw", "a", "q")
 	assertLacks(t, out, "Bills and interest")
 	if _, _, err := f.Bank.BookAll(context.Background(), "bob"); err == nil {

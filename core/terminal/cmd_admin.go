@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"atmshop/core"
+	"atmshop/lib/textcolumns"
 )
 
 var adminCommand = Command{Key: "a", Label: "Admin", Help: "Manage accounts (administrators only)", Access: AdminOnly, Run: admin}
@@ -16,18 +17,18 @@ func AdminCommands() []Command {
 		{Key: "1", Label: "List accounts", Help: "List every account with its balance, limit and flags", Access: AdminOnly, Run: adminList},
 		{Key: "2", Label: "Add an account", Help: "Open an account with a password, a credit limit and an opening balance", Access: AdminOnly, Run: adminAdd},
 		{Key: "3", Label: "Set a credit limit", Help: "Change how far below zero an account may go", Access: AdminOnly, Run: adminSetLimit},
-		{Key: "4", Label: "Freeze an account", Help: "Stop an account from logging in, paying and receiving", Access: AdminOnly, Run: adminChange("freeze", core.SetFrozen(true))},
-		{Key: "5", Label: "Unfreeze an account", Help: "Lift a freeze", Access: AdminOnly, Run: adminChange("unfreeze", core.SetFrozen(false))},
-		{Key: "6", Label: "Unlock an account", Help: "Lift a lock left by failed logins", Access: AdminOnly, Run: adminChange("unlock", core.Unlock)},
-		{Key: "7", Label: "Make an account admin", Help: "Give an account the admin role", Access: AdminOnly, Run: adminChange("grant admin", core.SetAdmin(true))},
-		{Key: "8", Label: "Remove admin from an account", Help: "Take the admin role from an account", Access: AdminOnly, Run: adminChange("revoke admin", core.SetAdmin(false))},
+		{Key: "4", Label: "Freeze an account", Help: "Stop an account from logging in, paying and receiving", Access: AdminOnly, Run: adminChange("freeze", core.Words("Done: freeze %s."), core.SetFrozen(true))},
+		{Key: "5", Label: "Unfreeze an account", Help: "Lift a freeze", Access: AdminOnly, Run: adminChange("unfreeze", core.Words("Done: unfreeze %s."), core.SetFrozen(false))},
+		{Key: "6", Label: "Unlock an account", Help: "Lift a lock left by failed logins", Access: AdminOnly, Run: adminChange("unlock", core.Words("Done: unlock %s."), core.Unlock)},
+		{Key: "7", Label: "Make an account admin", Help: "Give an account the admin role", Access: AdminOnly, Run: adminChange("grant admin", core.Words("Done: grant admin %s."), core.SetAdmin(true))},
+		{Key: "8", Label: "Remove admin from an account", Help: "Take the admin role from an account", Access: AdminOnly, Run: adminChange("revoke admin", core.Words("Done: revoke admin %s."), core.SetAdmin(false))},
 		{Key: "9", Label: "Book bills and interest", Help: "Bring every account's bills and interest up to date", Access: AdminOnly, Run: adminBookAll},
 		{Key: "b", Label: "Back", Help: "Go back to the main menu", Access: Anyone, Run: func(context.Context, *App) error { return errBack }},
 	}
 }
 
 func admin(ctx context.Context, app *App) error {
-	return app.serve(ctx, app.adminMenu, "admin> ")
+	return app.serve(ctx, app.adminMenu, core.Words("admin> "))
 }
 
 // adminListSystem lists the bank's own accounts apart from people's.
@@ -42,13 +43,24 @@ func adminListSystem(ctx context.Context, app *App) error {
 			app.Printf("  %-20s (cannot be read: see the log, incident %s)\n", a.Name, a.Incident)
 			continue
 		}
-		app.Printf("  %-20s %16s\n", a.Name, a.Balance)
+		app.Printf("%s\n", "  "+textcolumns.Left(a.Name, listNameWidth)+"  "+textcolumns.Right(a.Balance.String(), listAmountWidth))
 	}
 	return nil
 }
 
+// The admin list's columns are fixed, so that it streams however many
+// accounts there are: a name is at most 32 ASCII characters, and an
+// amount column holds 13 digits of yuan with their sign and separators
+// (-1,000,000,000,000.00); a wider one pushes only its own row.
+const (
+	listNameWidth   = 20
+	listAmountWidth = 21
+)
+
 func adminList(ctx context.Context, app *App) error {
-	header := func() { app.Printf("  %-20s %16s %14s  %s\n", "Name", "Balance", "Limit", "Flags") }
+	header := func() {
+		app.Printf("%s\n", adminRow(app.Sprintf("Name"), app.Sprintf("Balance"), app.Sprintf("Limit"), app.Sprintf("Flags")))
+	}
 	var listed, unreadable int
 	err := app.Bank().ListAccounts(ctx, app.User(), func(a core.AccountSummary) error {
 		if listed == 0 { // after the admin check: a refusal shows no header
@@ -57,19 +69,19 @@ func adminList(ctx context.Context, app *App) error {
 		listed++
 		if a.Incident != "" {
 			unreadable++
-			app.Printf("  %-20s (cannot be read: see the log, incident %s)\n", a.Name, a.Incident)
+			app.Printf("  %s  %s\n", textcolumns.Left(a.Name, listNameWidth), app.Sprintf("(cannot be read: see the log, incident %s)", a.Incident))
 			return nil
 		}
 		var flags []string
 		for _, f := range []struct {
 			on   bool
 			name string
-		}{{a.Admin, "admin"}, {a.Frozen, "frozen"}, {a.Locked, "locked"}} {
+		}{{a.Admin, app.Sprintf("admin")}, {a.Frozen, app.Sprintf("frozen")}, {a.Locked, app.Sprintf("locked")}} {
 			if f.on {
 				flags = append(flags, f.name)
 			}
 		}
-		app.Printf("  %-20s %16s %14s  %s\n", a.Name, a.Balance, a.CreditLimit, strings.Join(flags, " "))
+		app.Printf("%s\n", adminRow(a.Name, a.Balance.String(), a.CreditLimit.String(), strings.Join(flags, " ")))
 		return nil
 	})
 	if err != nil {
@@ -83,6 +95,14 @@ func adminList(ctx context.Context, app *App) error {
 		app.Printf("%d of them cannot be read; quote the incident to the operator.\n", unreadable)
 	}
 	return adminListSystem(ctx, app)
+}
+
+func adminRow(name, balance, limit, flags string) string {
+	row := "  " + textcolumns.Left(name, listNameWidth) + "  " + textcolumns.Right(balance, listAmountWidth) + "  " + textcolumns.Right(limit, listAmountWidth)
+	if flags != "" {
+		row += "  " + flags
+	}
+	return row
 }
 
 // adminAdd asks for the new account's details, checking each as soon as
@@ -104,12 +124,12 @@ func adminAdd(ctx context.Context, app *App) error {
 		return err
 	}
 	var ok bool
-	if n.CreditLimit, ok, err = askAmountOrEmpty(ctx, app, "credit limit", "empty for "+app.Bank().Settings.CreditLimit.String()); err != nil {
+	if n.CreditLimit, ok, err = askAmountOrEmpty(ctx, app, core.Words("credit limit (empty for %s)> ", app.Bank().Settings.CreditLimit), core.Words("credit limit")); err != nil {
 		return err
 	} else if !ok {
 		n.CreditLimit = app.Bank().Settings.CreditLimit
 	}
-	if n.Opening, _, err = askAmountOrEmpty(ctx, app, "opening balance", "empty for 0.00"); err != nil {
+	if n.Opening, _, err = askAmountOrEmpty(ctx, app, core.Words("opening balance (empty for 0.00)> "), core.Words("opening balance")); err != nil {
 		return err
 	}
 	if err := app.Bank().AddAccount(ctx, app.User(), n); err != nil {
@@ -119,10 +139,10 @@ func adminAdd(ctx context.Context, app *App) error {
 	return nil
 }
 
-// askAmountOrEmpty asks for an amount that may be 0; ok is false for an
-// empty answer (hint says what that means).
-func askAmountOrEmpty(ctx context.Context, app *App, what, hint string) (m core.Money, ok bool, err error) {
-	answer, err := app.Ask(ctx, what+" ("+hint+")> ")
+// askAmountOrEmpty asks question for an amount of what that may be 0; ok
+// is false for an empty answer (the question says what that means).
+func askAmountOrEmpty(ctx context.Context, app *App, question, what core.Phrase) (m core.Money, ok bool, err error) {
+	answer, err := app.Ask(ctx, question.Format, question.Args...)
 	if err != nil || strings.TrimSpace(answer) == "" {
 		return 0, false, err
 	}
@@ -136,7 +156,7 @@ func adminSetLimit(ctx context.Context, app *App) error {
 		return err
 	}
 	name = strings.TrimSpace(name)
-	limit, ok, err := askAmountOrEmpty(ctx, app, "new credit limit", "empty to cancel")
+	limit, ok, err := askAmountOrEmpty(ctx, app, core.Words("new credit limit (empty to cancel)> "), core.Words("new credit limit"))
 	if err != nil {
 		return err
 	}
@@ -151,7 +171,10 @@ func adminSetLimit(ctx context.Context, app *App) error {
 	return nil
 }
 
-func adminChange(what string, change core.AdminChange) Action {
+// adminChange asks for an account and applies change to it; what names
+// the change in the log, done (a format of one %s, the account) tells the
+// admin.
+func adminChange(what string, done core.Phrase, change core.AdminChange) Action {
 	return func(ctx context.Context, app *App) error {
 		name, err := app.Ask(ctx, "account> ")
 		if err != nil {
@@ -161,7 +184,7 @@ func adminChange(what string, change core.AdminChange) Action {
 		if err := app.Bank().Change(ctx, app.User(), name, what, change); err != nil {
 			return err
 		}
-		app.Printf("Done: %s %s.\n", what, name)
+		app.Printf("%s\n", app.Sprintf(done.Format, name))
 		return nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"atmshop/core"
+	"atmshop/lib/textcolumns"
 )
 
 var billsCommand = Command{Key: "9", Label: "Bills", Help: "List your bills: what was owed, the minimum payment, the due date and what is left to pay", Access: LoggedIn, Run: bills}
@@ -18,10 +19,13 @@ func bills(ctx context.Context, app *App) error {
 		app.Printf("You have no bills yet.\n")
 		return nil
 	}
-	app.Printf("%-10s  %14s  %14s  %-10s  %14s\n", "Bill date", "Owed", "Minimum", "Due", "Left to pay")
+	t := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignRight, textcolumns.AlignRight, textcolumns.AlignLeft, textcolumns.AlignRight).
+		MinWidth(1, 14).MinWidth(2, 14).MinWidth(4, 14)
+	t.Row(app.Sprintf("Bill date"), app.Sprintf("Owed"), app.Sprintf("Minimum"), app.Sprintf("Due"), app.Sprintf("Left to pay"))
 	for _, b := range list {
-		app.Printf("%-10s  %14s  %14s  %-10s  %14s\n", b.Date.Format(time.DateOnly), b.Owed, b.Minimum, b.Due.Format(time.DateOnly), b.Unpaid())
+		t.Row(b.Date.Format(time.DateOnly), b.Owed.String(), b.Minimum.String(), b.Due.Format(time.DateOnly), b.Unpaid().String())
 	}
+	app.printLines(t.Lines(""))
 	return nil
 }
 

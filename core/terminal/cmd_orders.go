@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"atmshop/core"
+	"atmshop/lib/textcolumns"
 )
 
 var ordersCommand = Command{Key: "7", Label: "Orders", Help: "List your past shop orders", Access: LoggedIn, Run: orders}
@@ -17,8 +18,10 @@ func orders(ctx context.Context, app *App) error {
 		app.Printf("You have no orders yet.\n")
 		return nil
 	}
+	t := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignLeft, textcolumns.AlignRight, textcolumns.AlignLeft).MinWidth(2, 12)
 	for _, o := range list {
-		app.Printf("%s  %s  %12s  %s\n", o.Time.Format("2006-01-02 15:04"), o.ID, o.Total, core.DescribeLines(o.Lines))
+		t.Row(o.Time.Format("2006-01-02 15:04"), o.ID, o.Total.String(), core.DescribeLines(o.Lines))
 	}
+	app.printLines(t.Lines(""))
 	return nil
 }

@@ -2,12 +2,11 @@ package terminal
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"atmshop/core"
+	"atmshop/lib/textcolumns"
 )
 
 var shopCommand = Command{Key: "1", Label: "Shop", Help: "Browse the catalog, fill a cart and pay for it by card", Access: LoggedIn, Run: shop}
@@ -19,10 +18,10 @@ const shopHelp = "Type an item number to add it, c to see the cart, e to edit it
 func shop(ctx context.Context, app *App) error {
 	catalog := app.Bank().Settings.Catalog
 	showCatalog(app, catalog)
-	app.Printf("%s\n", shopHelp)
+	app.Printf("%s\n", app.Sprintf(shopHelp))
 	cart := &app.session.Cart
 	for {
-		choice, err := app.Ask(ctx, fmt.Sprintf("shop [cart %s]> ", cart.Total()))
+		choice, err := app.Ask(ctx, "shop [cart %s]> ", cart.Total())
 		if err != nil {
 			return err
 		}
@@ -55,14 +54,12 @@ func showCatalog(app *App, catalog []core.Item) {
 		return
 	}
 	app.Printf("Shop: what we sell\n")
-	width := len("Item")
-	for _, it := range catalog {
-		width = max(width, utf8.RuneCountInString(it.Name))
-	}
-	app.Printf("  %3s  %-*s %12s\n", "#", width, "Item", "Price")
+	t := textcolumns.NewTable(textcolumns.AlignRight, textcolumns.AlignLeft, textcolumns.AlignRight).MinWidth(0, 3).MinWidth(2, 11)
+	t.Row("#", app.Sprintf("Item"), app.Sprintf("Price"))
 	for i, it := range catalog {
-		app.Printf("  %3d  %-*s %12s\n", i+1, width, it.Name, it.Price)
+		t.Row(strconv.Itoa(i+1), it.Name, it.Price.String())
 	}
+	app.printLines(t.Lines("  "))
 }
 
 func showCart(app *App, cart *core.Cart) {
@@ -70,27 +67,28 @@ func showCart(app *App, cart *core.Cart) {
 		app.Printf("The cart is empty.\n")
 		return
 	}
-	width := len("Item")
-	for _, l := range cart.Lines {
-		width = max(width, utf8.RuneCountInString(l.Item))
-	}
-	app.Printf("  %3s  %-*s %5s %12s\n", "#", width, "Item", "Qty", "Total")
+	t := textcolumns.NewTable(textcolumns.AlignRight, textcolumns.AlignLeft, textcolumns.AlignRight, textcolumns.AlignRight).
+		MinWidth(0, 3).MinWidth(2, 4).MinWidth(3, 11)
+	t.Row("#", app.Sprintf("Item"), app.Sprintf("Qty"), app.Sprintf("Total"))
 	for i, l := range cart.Lines {
-		app.Printf("  %3d  %-*s %5d %12s\n", i+1, width, l.Item, l.Quantity, l.Total())
+		t.Row(strconv.Itoa(i+1), l.Item, strconv.Itoa(l.Quantity), l.Total().String())
 	}
-	app.Printf("  %3s  %-*s %5s %12s\n", "", width, "Total", "", cart.Total())
+	t.Row("", app.Sprintf("Total"), "", cart.Total().String())
+	lines := t.Lines("  ")
+	lines[len(lines)-1] = app.colored(colorTotal, lines[len(lines)-1])
+	app.printLines(lines)
 }
 
-// askNumber reads a whole number from 0 to maxN.
-func askNumber(ctx context.Context, app *App, question, what string, maxN int) (int, error) {
-	answer, err := app.Ask(ctx, question)
+// askNumber asks question for a whole number of what, from 0 to maxN.
+func askNumber(ctx context.Context, app *App, question, what core.Phrase, maxN int) (int, error) {
+	answer, err := app.Ask(ctx, question.Format, question.Args...)
 	if err != nil {
 		return 0, err
 	}
 	return parseNumber(answer, what, maxN)
 }
 
-func parseNumber(answer, what string, maxN int) (int, error) {
+func parseNumber(answer string, what core.Phrase, maxN int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(answer))
 	if err != nil || n < 0 || n > maxN {
 		return 0, core.Refuse(core.ErrBadInput, "Invalid %s %q: type a whole number from 0 to %d.", what, core.Excerpt(strings.TrimSpace(answer)), maxN)
@@ -101,10 +99,10 @@ func parseNumber(answer, what string, maxN int) (int, error) {
 func addToCart(ctx context.Context, app *App, cart *core.Cart, catalog []core.Item, choice string) error {
 	n, err := strconv.Atoi(choice)
 	if err != nil || n < 1 || n > len(catalog) {
-		return core.Refuse(core.ErrBadInput, "Unknown choice %q. %s", core.Excerpt(choice), shopHelp)
+		return core.Refuse(core.ErrBadInput, "Unknown choice %q. %s", core.Excerpt(choice), core.Words(shopHelp))
 	}
 	item := catalog[n-1]
-	q, err := askNumber(ctx, app, "quantity> ", "quantity", core.MaxQuantity)
+	q, err := askNumber(ctx, app, core.Words("quantity> "), core.Words("quantity"), core.MaxQuantity)
 	if err != nil {
 		return err
 	}
@@ -124,11 +122,11 @@ func editCart(ctx context.Context, app *App, cart *core.Cart) error {
 	if len(cart.Lines) == 0 {
 		return nil
 	}
-	line, err := askNumber(ctx, app, "line to change> ", "line", len(cart.Lines))
+	line, err := askNumber(ctx, app, core.Words("line to change> "), core.Words("line"), len(cart.Lines))
 	if err != nil || line == 0 {
 		return err
 	}
-	q, err := askNumber(ctx, app, "new quantity (0 removes it)> ", "quantity", core.MaxQuantity)
+	q, err := askNumber(ctx, app, core.Words("new quantity (0 removes it)> "), core.Words("quantity"), core.MaxQuantity)
 	if err != nil {
 		return err
 	}
@@ -146,7 +144,7 @@ func checkout(ctx context.Context, app *App, cart *core.Cart) (done bool, err er
 		return false, core.Refuse(core.ErrBadInput, "The cart is empty: add an item by its number first.")
 	}
 	showCart(app, cart)
-	ok, err := app.Confirm(ctx, fmt.Sprintf("Pay %s by card?", cart.Total()))
+	ok, err := app.Confirm(ctx, "Pay %s by card?", cart.Total())
 	if err != nil || !ok {
 		app.Printf("Not paid; the cart is kept.\n")
 		return false, err

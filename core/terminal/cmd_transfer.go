@@ -22,7 +22,7 @@ func transfer(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	ok, err := app.Confirm(ctx, "Transfer "+amount.String()+" to "+core.Excerpt(to)+"?")
+	ok, err := app.Confirm(ctx, "Transfer %s to %s?", amount, core.Excerpt(to))
 	if err != nil || !ok {
 		app.Printf("Transfer cancelled; nothing was changed.\n")
 		return err

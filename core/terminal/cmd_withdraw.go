@@ -1,9 +1,6 @@
 package terminal
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 var withdrawCommand = Command{Key: "4", Label: "Withdraw cash", Help: "Take out cash; a fee is charged on top", Access: LoggedIn, Run: withdraw}
 
@@ -13,7 +10,7 @@ func withdraw(ctx context.Context, app *App) error {
 		return err
 	}
 	fee := app.Bank().WithdrawFee(amount)
-	ok, err := app.Confirm(ctx, fmt.Sprintf("Withdraw %s plus a %s fee?", amount, fee))
+	ok, err := app.Confirm(ctx, "Withdraw %s plus a %s fee?", amount, fee)
 	if err != nil || !ok {
 		app.Printf("Withdrawal cancelled; nothing was changed.\n")
 		return err

@@ -14,6 +14,7 @@ func Commands() []Command {
 		ordersCommand,
 		passwordCommand,
 		billsCommand,
+		languageCommand,
 		adminCommand,
 		logoutCommand,
 		quitCommand,

@@ -3,9 +3,9 @@ package terminal
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	"atmshop/core"
+	"atmshop/lib/textcolumns"
 )
 
 // Action is what a menu command does.
@@ -25,8 +25,8 @@ const (
 // no command can forget it.
 type Command struct {
 	Key    string // what the user types
-	Label  string // what the menu shows
-	Help   string // one line that says what it does, listed by "?"
+	Label  string // what the menu shows, in English (translated when shown)
+	Help   string // one line that says what it does, listed by "?" (likewise)
 	Access Access
 	Run    Action
 }
@@ -77,17 +77,13 @@ func (m *Menu) lookup(key string, admin bool) (Command, bool) {
 
 // help lists the commands the user can see, with their help.
 func (m *Menu) help(app *App) {
-	width := 0
+	t := textcolumns.NewTable(textcolumns.AlignLeft, textcolumns.AlignLeft, textcolumns.AlignLeft)
 	for _, c := range m.commands {
 		if visible(c, app.session.Admin) {
-			width = max(width, utf8.RuneCountInString(c.Label))
+			t.Row(c.Key, app.Sprintf(c.Label), app.Sprintf(c.Help))
 		}
 	}
-	for _, c := range m.commands {
-		if visible(c, app.session.Admin) {
-			app.Printf("  %-2s %-*s  %s\n", c.Key, width, c.Label, c.Help)
-		}
-	}
+	app.printLines(t.Lines("  "))
 }
 
 // show lists the menu, ending with the help key so that a person finds
@@ -96,10 +92,10 @@ func (m *Menu) show(app *App) {
 	app.Printf("\n")
 	for _, c := range m.commands {
 		if visible(c, app.session.Admin) {
-			app.Printf("  %-2s %s\n", c.Key, c.Label)
+			app.Printf("  %-2s %s\n", c.Key, app.Sprintf(c.Label))
 		}
 	}
-	app.Printf("  %-2s %s\n", helpKey, "Help")
+	app.Printf("  %-2s %s\n", helpKey, app.Sprintf("Help"))
 }
 
 // RequireLogin is the seed's @auth decorator: it runs next only within a

@@ -94,7 +94,7 @@ func TestFreezeEndsALiveSessionAtTheNextAction(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	app, err := terminal.New(f.Bank, in, &out)
+	app, err := terminal.New(f.Bank, in, &out, terminal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,9 @@ func TestStatementScreenTotalsNeverWrap(t *testing.T) {
 	f.AddHugeMonth(t, "carol", core.Month{Year: 2026, Month: 10})
 	out := f.script(t, "carol", "carol-pw", "6", "2026-10", "q")
 	const want = "100,000,000,000,000,000.00"
-	assertContains(t, out, "Money in:        "+want, "Money out:       "+want)
+	// Under the entries' amount column: after "  01-02 15:04  ", a kind
+	// column of 12 and two spaces.
+	assertContains(t, out, "Money in:"+strings.Repeat(" ", 29-len("Money in:"))+want, "Money out:"+strings.Repeat(" ", 29-len("Money out:"))+want)
 }
 
 // Amounts of ten and more digits keep their columns apart and lined up.
