@@ -133,31 +133,35 @@ func (s *Store) migrate(ctx context.Context) error {
 // Update runs fn in a SERIALIZABLE transaction, retried on a
 // serialization failure or deadlock.
 func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
-	return s.run(ctx, pgx.ReadWrite, fn)
+	return s.run(ctx, false, fn)
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(core.Tx) error) error {
-	return s.run(ctx, pgx.ReadOnly, fn)
+	return s.run(ctx, true, fn)
 }
 
-func (s *Store) run(ctx context.Context, mode pgx.TxAccessMode, fn func(core.Tx) error) error {
+func (s *Store) run(ctx context.Context, readOnly bool, fn func(core.Tx) error) error {
 	backoff := time.Millisecond
-	connRetried := false
+	linkRetried := false
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: mode}, func(t pgx.Tx) error {
-			return fn(&tx{ctx: ctx, tx: t})
-		})
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		err := s.attempt(ctx, readOnly, fn)
+		var link *linkError
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case retryable(err) && attempt < maxAttempts:
+			// The server refused the transaction and kept nothing.
+		case errors.As(err, &link) && !linkRetried:
+			// Nothing was committed (commit settles a lost reply to
+			// COMMIT). The other pooled connections are likely gone
+			// too, after a server restart: drop them all.
+			linkRetried = true
+			s.pool.Reset()
+		default:
 			return s.mapErr(err)
-		}
-		var pe *pgconn.PgError
-		if !errors.As(err, &pe) {
-			// A lost connection is retried once, then reported.
-			if connRetried {
-				return fmt.Errorf("postgres at %s: %w", s.where, err)
-			}
-			connRetried = true
 		}
 		select {
 		case <-ctx.Done():
@@ -168,32 +172,221 @@ func (s *Store) run(ctx context.Context, mode pgx.TxAccessMode, fn func(core.Tx)
 	}
 }
 
-// retryable: the server refused the transaction for a conflict (it kept
-// nothing), or the connection failed before anything was sent (a server
-// restart seen by a pooled connection).
+// conflict: the server refused the transaction for a conflict with
+// another one; it kept nothing.
+func conflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// retryable: a conflict, or a unique violation, which under SERIALIZABLE
+// is often a conflict in disguise (PostgreSQL's manual, "Serializable
+// Isolation Level", advises retrying 23505 too). A real duplicate does not
+// come back: entry ids are made anew at each attempt, and the rules look
+// a ref up before posting it.
 func retryable(err error) bool {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
-	}
-	return pgconn.SafeToRetry(err)
+	return conflict(err) || errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// linkError is a failed connection, or a session the server ended
+// (restarted, shut down, or the backend was terminated), in a transaction
+// that was not committed.
+type linkError struct{ err error }
+
+func (e *linkError) Error() string { return e.err.Error() }
+func (e *linkError) Unwrap() error { return e.err }
+
+// asLinkError marks err as a link failure if it is one.
+func asLinkError(err error) error {
+	var pe *pgconn.PgError
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.As(err, &pe):
+		if pe.Severity == "FATAL" || pe.Severity == "PANIC" || strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") {
+			return &linkError{err}
+		}
+		return err
+	}
+	return &linkError{err}
+}
+
+// unknownOutcome is a commit whose reply was lost and whose outcome could
+// not be looked up: the transaction may or may not have been applied.
+type unknownOutcome struct {
+	where string
+	err   error
+}
+
+func (e *unknownOutcome) Error() string {
+	return fmt.Sprintf("postgres at %s: the connection failed after COMMIT was sent and the outcome could not be looked up: %s", e.where, safeMessage(e.err))
+}
+
+func (e *unknownOutcome) Unwrap() error { return e.err }
 
 // mapErr turns the server's errors into the port's.
 func (s *Store) mapErr(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "55P03", "57014", "40001", "40P01":
-			return fmt.Errorf("%w (postgres at %s: %s)", core.ErrBusy, s.where, pe.Message)
-		}
+	var link *linkError
+	switch {
+	case conflict(err):
+		errors.As(err, &pe)
+		return fmt.Errorf("%w (postgres at %s: %s)", core.ErrBusy, s.where, pe.Message)
+	case errors.As(err, &pe) && (pe.Code == "55P03" || pe.Code == "57014"):
+		return fmt.Errorf("%w (postgres at %s: %s)", core.ErrBusy, s.where, pe.Message)
+	case errors.As(err, &link):
+		return fmt.Errorf("postgres at %s: the connection failed: %s", s.where, safeMessage(err))
 	}
 	return err
 }
 
+// attempt runs fn once in a transaction of its own on one connection.
+//
+// Round trips are what a transaction costs, so the transaction keeps
+// them few: BEGIN goes out with the first read, writes are queued and go
+// out with the next read or with COMMIT, and an account read in a write
+// transaction brings its latest ledger entry along. A transfer is four
+// round trips: the payer with BEGIN, the ref lookup, the payee, and the
+// writes with COMMIT.
+func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return asLinkError(err)
+	}
+	// Release destroys a connection left in a transaction or broken.
+	defer conn.Release()
+	t := &tx{ctx: ctx, conn: conn.Conn(), writes: !readOnly, last: map[string]lastEntry{}}
+	if readOnly {
+		t.pending.Queue(`BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY`)
+	} else {
+		t.pending.Queue(`BEGIN ISOLATION LEVEL SERIALIZABLE`)
+		// The transaction's id, to look the outcome up if the reply
+		// to COMMIT is lost.
+		t.pending.Queue(`SELECT pg_current_xact_id()::text`).QueryRow(func(r pgx.Row) error { return r.Scan(&t.xid) })
+	}
+	fnErr := fn(t)
+	if t.err == nil && fnErr == nil {
+		return s.commit(ctx, t)
+	}
+	if t.sent {
+		// Best effort: a connection that cannot roll back is destroyed
+		// by Release, which ends the transaction on the server.
+		_, _ = t.conn.Exec(ctx, `ROLLBACK`)
+	}
+	if t.err != nil {
+		return t.err // the server refused a statement, or the link failed
+	}
+	return fnErr
+}
+
+// commit sends the queued writes with COMMIT. If the connection fails
+// after that, the transaction may have committed: its id is looked up on
+// another connection, so a committed transaction is reported done and an
+// aborted one failed, never the other way round.
+func (s *Store) commit(ctx context.Context, t *tx) error {
+	if !t.sent && !t.dirty {
+		return nil // fn read and wrote nothing: there is no transaction
+	}
+	t.pending.Queue(`COMMIT`)
+	err := t.conn.SendBatch(ctx, &t.pending).Close()
+	var link *linkError
+	if err = asLinkError(err); !errors.As(err, &link) || pgconn.SafeToRetry(err) {
+		return err // done, refused, or never sent
+	}
+	if t.xid == "" {
+		return &unknownOutcome{where: s.where, err: err}
+	}
+	s.pool.Reset()
+	status, lookErr := s.outcome(ctx, t.xid)
+	switch status {
+	case "committed":
+		return nil
+	case "aborted":
+		return err // a link failure: retried once
+	}
+	return &unknownOutcome{where: s.where, err: errors.Join(err, lookErr)}
+}
+
+// outcome looks up the status of transaction xid: committed, aborted, or
+// "" if it could not be told. A transaction still in progress is waited
+// for: its backend aborts it once it sees the connection gone.
+func (s *Store) outcome(ctx context.Context, xid string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, outcomeWait)
+	defer cancel()
+	var err error
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		var status *string
+		err = s.pool.QueryRow(ctx, `SELECT pg_xact_status($1::xid8)`, xid).Scan(&status)
+		if err == nil && status != nil && *status != "in progress" {
+			return *status, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// outcomeWait bounds the time spent looking up the outcome of a commit
+// whose reply was lost: long enough for a server restart.
+const outcomeWait = 30 * time.Second
+
+// tx is one attempt's transaction. Reads go out at once, with the writes
+// queued before them; t.err keeps the first failed round trip, which ends
+// the attempt whatever fn makes of it.
 type tx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx     context.Context
+	conn    *pgx.Conn
+	writes  bool      // a read-write transaction
+	pending pgx.Batch // statements not sent yet: BEGIN, then writes
+	sent    bool      // BEGIN has been sent
+	dirty   bool      // writes have been queued
+	err     error     // the first failed round trip
+	xid     string    // the transaction's id, in a write transaction
+	last    map[string]lastEntry
+}
+
+// lastEntry is an account's latest ledger entry as this transaction knows
+// it: read, or appended by it.
+type lastEntry struct {
+	entry *core.Entry // nil: the ledger is empty
+	month int
+	err   error // the entry is damaged
+}
+
+// queue adds a write to go out with the next round trip.
+func (t *tx) queue(sql string, args ...any) {
+	t.pending.Queue(sql, args...)
+	t.dirty = true
+}
+
+// read sends the queued statements and then sql, whose rows go to fn.
+func (t *tx) read(sql string, args []any, fn func(pgx.Rows) error) error {
+	if t.err != nil {
+		return t.err
+	}
+	t.pending.Queue(sql, args...).Query(fn)
+	err := t.conn.SendBatch(t.ctx, &t.pending).Close()
+	t.pending = pgx.Batch{}
+	t.sent = true
+	if err != nil {
+		t.err = asLinkError(err)
+	}
+	return t.err
+}
+
+// readRow is read for at most one row: found says whether there was one.
+func (t *tx) readRow(sql string, args []any, dest ...any) (found bool, err error) {
+	err = t.read(sql, args, func(rows pgx.Rows) error {
+		if rows.Next() {
+			found = true
+			return rows.Scan(dest...)
+		}
+		return nil
+	})
+	return found, err
 }
 
 func monthKey(m core.Month) int { return m.Year*12 + int(m.Month) - 1 }
@@ -204,15 +397,31 @@ func corrupt(what string, err error) error {
 
 const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated`
 
+// withLastEntry joins an account row to its latest ledger entry.
+const withLastEntry = ` LEFT JOIN LATERAL (SELECT month, ` + entryCols + ` FROM entries
+	WHERE account = a.name ORDER BY month DESC, seq DESC LIMIT 1) e ON true`
+
 func (t *tx) Account(name string) (*core.Account, error) {
 	var a core.Account
-	err := t.tx.QueryRow(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE name = $1`, name).Scan(
-		&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, core.ErrNoAccount
+	dest := []any{&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated}
+	sql := `SELECT ` + accountCols + ` FROM accounts a WHERE name = $1`
+	var e nullEntry
+	if t.writes {
+		// A write transaction posts to the accounts it reads: their
+		// latest entries come along, saving LastEntry's round trip.
+		sql = `SELECT a.` + strings.ReplaceAll(accountCols, ", ", ", a.") + `, e.month, e.` + strings.ReplaceAll(entryCols, ", ", ", e.") +
+			` FROM accounts a` + withLastEntry + ` WHERE a.name = $1`
+		dest = append(dest, e.dest()...)
 	}
+	found, err := t.readRow(sql, []any{name}, dest...)
 	if err != nil {
 		return nil, err
+	}
+	if !found {
+		return nil, core.ErrNoAccount
+	}
+	if t.writes {
+		t.last[name] = e.last("ledger " + name)
 	}
 	if err := a.Check(name); err != nil {
 		return nil, corrupt("account "+name, err)
@@ -222,7 +431,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 
 func (t *tx) HasAccount(name string) (bool, error) {
 	var ok bool
-	err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE name = $1)`, name).Scan(&ok)
+	_, err := t.readRow(`SELECT EXISTS (SELECT 1 FROM accounts WHERE name = $1)`, []any{name}, &ok)
 	return ok, err
 }
 
@@ -230,19 +439,23 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := core.CheckUsername(a.Name); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	t.queue(`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (name) DO UPDATE SET password_hash = $2, balance = $3, credit_limit = $4, admin = $5, frozen = $6,
 		failed_logins = $7, locked_until = $8, created = $9, updated = $10`,
 		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated)
-	return err
+	return nil
 }
 
 func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, _ := t.tx.Query(t.ctx, `SELECT name FROM accounts WHERE name > $1 ORDER BY name LIMIT $2`, after, limit)
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var names []string
+	err := t.read(`SELECT name FROM accounts WHERE name > $1 ORDER BY name LIMIT $2`, []any{after, limit}, func(rows pgx.Rows) error {
+		var err error
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if len(names) == 0 {
 		names = nil
 	}
@@ -251,45 +464,114 @@ func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 
 const entryCols = `id, ref, at, kind, counterparty, amount, balance_after, note`
 
-func scanEntries(what string, rows pgx.Rows) ([]core.Entry, error) {
-	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (core.Entry, error) {
-		var e core.Entry
-		err := r.Scan(&e.ID, &e.Ref, &e.Time, &e.Kind, &e.Counterparty, &e.Amount, &e.BalanceAfter, &e.Note)
-		return e, err
+func (e *entryRow) dest() []any {
+	return []any{&e.ID, &e.Ref, &e.Time, &e.Kind, &e.Counterparty, &e.Amount, &e.BalanceAfter, &e.Note}
+}
+
+// entryRow is an entry as scanned, with its month.
+type entryRow struct {
+	month int
+	core.Entry
+}
+
+// nullEntry is an entry from an outer join: all NULL when there is none.
+type nullEntry struct {
+	month                       *int
+	id, ref, kind, counterparty *string
+	note                        *string
+	at                          *time.Time
+	amount, balanceAfter        *int64
+}
+
+func (n *nullEntry) dest() []any {
+	return []any{&n.month, &n.id, &n.ref, &n.at, &n.kind, &n.counterparty, &n.amount, &n.balanceAfter, &n.note}
+}
+
+// last is the latest entry n holds, checked.
+func (n *nullEntry) last(what string) lastEntry {
+	if n.id == nil {
+		return lastEntry{}
+	}
+	e := core.Entry{ID: *n.id, Ref: *n.ref, Time: *n.at, Kind: *n.kind, Counterparty: *n.counterparty,
+		Amount: core.Money(*n.amount), BalanceAfter: core.Money(*n.balanceAfter), Note: *n.note}
+	if err := e.Check(); err != nil {
+		return lastEntry{err: corrupt(what+" entry "+e.ID, err)}
+	}
+	return lastEntry{entry: &e, month: *n.month}
+}
+
+// entries reads the entries sql selects (month first, then entryCols),
+// checked.
+func (t *tx) entries(what, sql string, args ...any) ([]entryRow, error) {
+	var rows []entryRow
+	err := t.read(sql, args, func(r pgx.Rows) error {
+		var err error
+		rows, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (entryRow, error) {
+			var e entryRow
+			err := r.Scan(append([]any{&e.month}, e.dest()...)...)
+			return e, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range entries {
-		if err := entries[i].Check(); err != nil {
-			return nil, corrupt(what+" entry "+entries[i].ID, err)
+	for i := range rows {
+		if err := rows[i].Check(); err != nil {
+			return nil, corrupt(what+" entry "+rows[i].ID, err)
 		}
 	}
-	return entries, nil
+	return rows, nil
+}
+
+func (t *tx) lastEntry(name string) (lastEntry, error) {
+	if l, ok := t.last[name]; ok {
+		return l, nil
+	}
+	rows, err := t.entries("ledger "+name, `SELECT month, `+entryCols+` FROM entries WHERE account = $1 ORDER BY month DESC, seq DESC LIMIT 1`, name)
+	var l lastEntry
+	switch {
+	case errors.Is(err, core.ErrCorrupt):
+		l.err = err
+	case err != nil:
+		return l, err
+	case len(rows) > 0:
+		l = lastEntry{entry: &rows[0].Entry, month: rows[0].month}
+	}
+	t.last[name] = l
+	return l, nil
 }
 
 func (t *tx) LastEntry(name string) (*core.Entry, error) {
-	rows, _ := t.tx.Query(t.ctx, `SELECT `+entryCols+` FROM entries WHERE account = $1 ORDER BY month DESC, seq DESC LIMIT 1`, name)
-	es, err := scanEntries("ledger "+name, rows)
-	if err != nil || len(es) == 0 {
+	l, err := t.lastEntry(name)
+	if err != nil {
 		return nil, err
 	}
-	return &es[0], nil
+	if l.err != nil {
+		return nil, l.err
+	}
+	if l.entry == nil {
+		return nil, nil
+	}
+	e := *l.entry
+	return &e, nil
 }
 
 func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry) error {
-	prev, err := t.LastEntry(name)
+	l, err := t.lastEntry(name)
 	if err != nil {
 		return err
 	}
-	if len(entries) > 0 && prev != nil {
-		var last int
-		if err := t.tx.QueryRow(t.ctx, `SELECT max(month) FROM entries WHERE account = $1`, name).Scan(&last); err != nil {
-			return err
-		}
-		if monthKey(month) < last {
-			return corrupt("ledger "+name, fmt.Errorf("entries for %s after the ledger's later month", month))
-		}
+	if l.err != nil {
+		return l.err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	key := monthKey(month)
+	prev := l.entry
+	if prev != nil && key < l.month {
+		return corrupt("ledger "+name, fmt.Errorf("entries for %s after the ledger's later month", month))
 	}
 	for _, e := range entries {
 		if prev != nil && prev.BalanceAfter != e.BalanceAfter-e.Amount {
@@ -297,106 +579,99 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 		}
 		prev = &e
 	}
-	// Reading the ids first lets SERIALIZABLE report a concurrent insert
-	// of the same id as a serialization failure (retried), not as a
-	// unique violation.
-	ids := make([]string, len(entries))
-	for i, e := range entries {
-		ids[i] = e.ID
-	}
-	var taken bool
-	if err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM entries WHERE id = ANY($1))`, ids).Scan(&taken); err != nil {
-		return err
-	}
-	if taken {
-		return corrupt("ledger "+name, fmt.Errorf("an entry id of %v is already stored", ids))
-	}
+	// Entry ids are random and made at each attempt; the database's
+	// UNIQUE refuses a duplicate at COMMIT.
 	for _, e := range entries {
-		_, err := t.tx.Exec(t.ctx, `INSERT INTO entries (account, month, `+entryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			name, monthKey(month), e.ID, e.Ref, e.Time, e.Kind, e.Counterparty, int64(e.Amount), int64(e.BalanceAfter), e.Note)
-		if err != nil {
-			return err
-		}
+		t.queue(`INSERT INTO entries (account, month, `+entryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			name, key, e.ID, e.Ref, e.Time, e.Kind, e.Counterparty, int64(e.Amount), int64(e.BalanceAfter), e.Note)
 	}
+	last := entries[len(entries)-1]
+	t.last[name] = lastEntry{entry: &last, month: key}
 	return nil
 }
 
 func (t *tx) MonthEntries(name string, month core.Month) ([]core.Entry, error) {
-	rows, _ := t.tx.Query(t.ctx, `SELECT `+entryCols+` FROM entries WHERE account = $1 AND month = $2 ORDER BY seq`, name, monthKey(month))
-	return scanEntries("ledger "+name+" "+month.String(), rows)
+	rows, err := t.entries("ledger "+name+" "+month.String(), `SELECT month, `+entryCols+` FROM entries WHERE account = $1 AND month = $2 ORDER BY seq`, name, monthKey(month))
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	es := make([]core.Entry, len(rows))
+	for i := range rows {
+		es[i] = rows[i].Entry
+	}
+	return es, nil
 }
 
 func (t *tx) BalanceBefore(name string, month core.Month) (core.Money, error) {
-	rows, _ := t.tx.Query(t.ctx, `SELECT `+entryCols+` FROM entries WHERE account = $1 AND month < $2 ORDER BY month DESC, seq DESC LIMIT 1`, name, monthKey(month))
-	es, err := scanEntries("ledger "+name, rows)
-	if err != nil || len(es) == 0 {
+	rows, err := t.entries("ledger "+name, `SELECT month, `+entryCols+` FROM entries WHERE account = $1 AND month < $2 ORDER BY month DESC, seq DESC LIMIT 1`, name, monthKey(month))
+	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	return es[0].BalanceAfter, nil
+	return rows[0].BalanceAfter, nil
 }
 
 // FindRef looks in the latest two months with entries whatever deep says:
 // the index on (account, ref) makes that cheap.
 func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
-	rows, _ := t.tx.Query(t.ctx, `SELECT `+entryCols+` FROM entries WHERE account = $1 AND ref = $2
+	rows, err := t.entries("ledger "+name, `SELECT month, `+entryCols+` FROM entries WHERE account = $1 AND ref = $2
 		AND month >= (SELECT coalesce(min(m), 0) FROM (SELECT DISTINCT month AS m FROM entries WHERE account = $1 ORDER BY month DESC LIMIT 2) AS latest)
 		ORDER BY seq LIMIT 1`, name, ref)
-	es, err := scanEntries("ledger "+name, rows)
-	if err != nil || len(es) == 0 {
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	return &es[0], nil
+	return &rows[0].Entry, nil
 }
 
 func (t *tx) AppendOrder(name string, o core.Order) error {
-	var seq int64
 	var taken bool
-	if err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM orders WHERE account = $1 AND id = $2)`, name, o.ID).Scan(&taken); err != nil {
+	if _, err := t.readRow(`SELECT EXISTS (SELECT 1 FROM orders WHERE account = $1 AND id = $2)`, []any{name, o.ID}, &taken); err != nil {
 		return err
 	}
 	if taken {
 		return fmt.Errorf("postgres: %s already has an order %s", name, o.ID)
 	}
-	err := t.tx.QueryRow(t.ctx, `INSERT INTO orders (account, id, at, total) VALUES ($1, $2, $3, $4) RETURNING seq`,
-		name, o.ID, o.Time, int64(o.Total)).Scan(&seq)
-	if err != nil {
-		return err
-	}
+	items := make([]string, len(o.Lines))
+	prices := make([]int64, len(o.Lines))
+	quantities := make([]int32, len(o.Lines))
 	for i, l := range o.Lines {
-		if _, err := t.tx.Exec(t.ctx, `INSERT INTO order_lines (order_seq, line, item, price, quantity) VALUES ($1, $2, $3, $4, $5)`,
-			seq, i, l.Item, int64(l.Price), l.Quantity); err != nil {
-			return err
-		}
+		items[i], prices[i], quantities[i] = l.Item, int64(l.Price), int32(l.Quantity)
 	}
+	// One statement, so that it can be queued: the order, then its lines
+	// numbered from 0.
+	t.queue(`WITH o AS (INSERT INTO orders (account, id, at, total) VALUES ($1, $2, $3, $4) RETURNING seq)
+		INSERT INTO order_lines (order_seq, line, item, price, quantity)
+		SELECT o.seq, l.n - 1, l.item, l.price, l.quantity FROM o, unnest($5::text[], $6::bigint[], $7::integer[]) WITH ORDINALITY AS l (item, price, quantity, n)`,
+		name, o.ID, o.Time, int64(o.Total), items, prices, quantities)
 	return nil
 }
 
 func (t *tx) orders(name, id string) ([]core.Order, error) {
-	rows, _ := t.tx.Query(t.ctx, `SELECT o.seq, o.id, o.at, o.total, l.item, l.price, l.quantity
-		FROM orders o LEFT JOIN order_lines l ON l.order_seq = o.seq
-		WHERE o.account = $1 AND ($2 = '' OR o.id = $2) ORDER BY o.seq, l.line`, name, id)
-	defer rows.Close()
 	var orders []core.Order
-	var lastSeq int64 = -1
-	for rows.Next() {
-		var seq int64
-		var o core.Order
-		var item *string
-		var price *int64
-		var qty *int
-		if err := rows.Scan(&seq, &o.ID, &o.Time, &o.Total, &item, &price, &qty); err != nil {
-			return nil, err
+	err := t.read(`SELECT o.seq, o.id, o.at, o.total, l.item, l.price, l.quantity
+		FROM orders o LEFT JOIN order_lines l ON l.order_seq = o.seq
+		WHERE o.account = $1 AND ($2 = '' OR o.id = $2) ORDER BY o.seq, l.line`, []any{name, id}, func(rows pgx.Rows) error {
+		var lastSeq int64 = -1
+		for rows.Next() {
+			var seq int64
+			var o core.Order
+			var item *string
+			var price *int64
+			var qty *int
+			if err := rows.Scan(&seq, &o.ID, &o.Time, &o.Total, &item, &price, &qty); err != nil {
+				return err
+			}
+			if seq != lastSeq {
+				orders = append(orders, o)
+				lastSeq = seq
+			}
+			if item != nil && price != nil && qty != nil {
+				cur := &orders[len(orders)-1]
+				cur.Lines = append(cur.Lines, core.CartLine{Item: *item, Price: core.Money(*price), Quantity: *qty})
+			}
 		}
-		if seq != lastSeq {
-			orders = append(orders, o)
-			lastSeq = seq
-		}
-		if item != nil && price != nil && qty != nil {
-			cur := &orders[len(orders)-1]
-			cur.Lines = append(cur.Lines, core.CartLine{Item: *item, Price: core.Money(*price), Quantity: *qty})
-		}
-	}
-	return orders, rows.Err()
+		return rows.Err()
+	})
+	return orders, err
 }
 
 func (t *tx) Orders(name string) ([]core.Order, error) { return t.orders(name, "") }
@@ -417,12 +692,12 @@ func (t *tx) Order(name, id string) (*core.Order, error) {
 
 func (t *tx) BankSettings() (core.BankSettings, error) {
 	var s core.BankSettings
-	err := t.tx.QueryRow(t.ctx, `SELECT time_zone FROM bank_settings`).Scan(&s.TimeZone)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, core.ErrNoSettings
-	}
+	found, err := t.readRow(`SELECT time_zone FROM bank_settings`, nil, &s.TimeZone)
 	if err != nil {
 		return s, err
+	}
+	if !found {
+		return s, core.ErrNoSettings
 	}
 	if s.TimeZone == "" {
 		return s, corrupt("bank settings", errors.New("time_zone is empty"))
@@ -431,6 +706,6 @@ func (t *tx) BankSettings() (core.BankSettings, error) {
 }
 
 func (t *tx) SaveBankSettings(s core.BankSettings) error {
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO bank_settings (time_zone) VALUES ($1) ON CONFLICT (one) DO UPDATE SET time_zone = $1`, s.TimeZone)
-	return err
+	t.queue(`INSERT INTO bank_settings (time_zone) VALUES ($1) ON CONFLICT (one) DO UPDATE SET time_zone = $1`, s.TimeZone)
+	return nil
 }
