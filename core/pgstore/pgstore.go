@@ -120,6 +120,11 @@ func (s *Store) migrate(ctx context.Context) error {
 				return err
 			}
 			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Detail != "" {
+					// The detail names the rows in the way.
+					return fmt.Errorf("schema %s: %w: %s", f, err, pe.Detail)
+				}
 				return fmt.Errorf("schema %s: %w", f, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_version VALUES ($1)`, have+i+1); err != nil {
@@ -144,6 +149,7 @@ func (s *Store) View(ctx context.Context, fn func(core.Tx) error) error {
 func (s *Store) run(ctx context.Context, readOnly bool, fn func(core.Tx) error) error {
 	backoff := time.Millisecond
 	linkRetried := false
+	duplicates := 0
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, readOnly, fn)
 		var link *linkError
@@ -152,8 +158,10 @@ func (s *Store) run(ctx context.Context, readOnly bool, fn func(core.Tx) error) 
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case retryable(err) && attempt < maxAttempts:
+		case conflict(err) && attempt < maxAttempts:
 			// The server refused the transaction and kept nothing.
+		case duplicate(err) && duplicates < maxDuplicates:
+			duplicates++
 		case errors.As(err, &link) && !linkRetried:
 			// Nothing was committed (commit settles a lost reply to
 			// COMMIT). The other pooled connections are likely gone
@@ -179,15 +187,19 @@ func conflict(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// retryable: a conflict, or a unique violation, which under SERIALIZABLE
-// is often a conflict in disguise (PostgreSQL's manual, "Serializable
-// Isolation Level", advises retrying 23505 too). A real duplicate does not
-// come back: entry ids are made anew at each attempt, and the rules look
-// a ref up before posting it.
-func retryable(err error) bool {
+// duplicate: a unique violation, which under SERIALIZABLE is often a
+// conflict in disguise (PostgreSQL's manual, "Serializable Isolation
+// Level", advises retrying 23505 too): two transactions inserted the same
+// key, and the retry sees the one that committed. A few retries are
+// enough: entry ids are made anew at each attempt, and the rules look a
+// ref up before posting it.
+func duplicate(err error) bool {
 	var pe *pgconn.PgError
-	return conflict(err) || errors.As(err, &pe) && pe.Code == "23505"
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// maxDuplicates bounds the retries of one Update after unique violations.
+const maxDuplicates = 3
 
 // linkError is a failed connection, or a session the server ended
 // (restarted, shut down, or the backend was terminated), in a transaction
@@ -256,14 +268,15 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) err
 	}
 	// Release destroys a connection left in a transaction or broken.
 	defer conn.Release()
-	t := &tx{ctx: ctx, conn: conn.Conn(), writes: !readOnly, last: map[string]lastEntry{}}
+	t := &tx{ctx: ctx, conn: conn.Conn(), rw: !readOnly, last: map[string]lastEntry{}}
 	if readOnly {
-		t.pending.Queue(`BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY`)
+		t.begin = []*pgx.QueuedQuery{{SQL: `BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY`}}
 	} else {
-		t.pending.Queue(`BEGIN ISOLATION LEVEL SERIALIZABLE`)
-		// The transaction's id, to look the outcome up if the reply
-		// to COMMIT is lost.
-		t.pending.Queue(`SELECT pg_current_xact_id()::text`).QueryRow(func(r pgx.Row) error { return r.Scan(&t.xid) })
+		// With the transaction's id, to look the outcome up if the
+		// reply to COMMIT is lost.
+		id := &pgx.QueuedQuery{SQL: `SELECT pg_current_xact_id()::text`}
+		id.QueryRow(func(r pgx.Row) error { return r.Scan(&t.xid) })
+		t.begin = []*pgx.QueuedQuery{{SQL: `BEGIN ISOLATION LEVEL SERIALIZABLE`}, id}
 	}
 	fnErr := fn(t)
 	if t.err == nil && fnErr == nil {
@@ -285,11 +298,10 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) err
 // another connection, so a committed transaction is reported done and an
 // aborted one failed, never the other way round.
 func (s *Store) commit(ctx context.Context, t *tx) error {
-	if !t.sent && !t.dirty {
+	if !t.sent && len(t.saves)+len(t.writes) == 0 {
 		return nil // fn read and wrote nothing: there is no transaction
 	}
-	t.pending.Queue(`COMMIT`)
-	err := t.conn.SendBatch(ctx, &t.pending).Close()
+	err := t.send(&pgx.QueuedQuery{SQL: `COMMIT`})
 	var link *linkError
 	if err = asLinkError(err); !errors.As(err, &link) || pgconn.SafeToRetry(err) {
 		return err // done, refused, or never sent
@@ -337,15 +349,19 @@ const outcomeWait = 30 * time.Second
 // queued before them; t.err keeps the first failed round trip, which ends
 // the attempt whatever fn makes of it.
 type tx struct {
-	ctx     context.Context
-	conn    *pgx.Conn
-	writes  bool      // a read-write transaction
-	pending pgx.Batch // statements not sent yet: BEGIN, then writes
-	sent    bool      // BEGIN has been sent
-	dirty   bool      // writes have been queued
-	err     error     // the first failed round trip
-	xid     string    // the transaction's id, in a write transaction
-	last    map[string]lastEntry
+	ctx  context.Context
+	conn *pgx.Conn
+	rw   bool // a read-write transaction
+	sent bool // BEGIN has been sent
+	// Statements not sent yet, in the order they go: BEGIN, account
+	// upserts, other writes. An account another transaction changed
+	// fails its upsert with a serialization failure; sent first, it fails
+	// before the entries' unique index reports the same clash as a
+	// duplicate key.
+	begin, saves, writes []*pgx.QueuedQuery
+	err                  error  // the first failed round trip
+	xid                  string // the transaction's id, in a write transaction
+	last                 map[string]lastEntry
 }
 
 // lastEntry is an account's latest ledger entry as this transaction knows
@@ -358,8 +374,15 @@ type lastEntry struct {
 
 // queue adds a write to go out with the next round trip.
 func (t *tx) queue(sql string, args ...any) {
-	t.pending.Queue(sql, args...)
-	t.dirty = true
+	t.writes = append(t.writes, &pgx.QueuedQuery{SQL: sql, Arguments: args})
+}
+
+// send sends the statements not sent yet and then last, in one round trip.
+func (t *tx) send(last *pgx.QueuedQuery) error {
+	b := &pgx.Batch{QueuedQueries: slices.Concat(t.begin, t.saves, t.writes, []*pgx.QueuedQuery{last})}
+	t.begin, t.saves, t.writes = nil, nil, nil
+	t.sent = true
+	return t.conn.SendBatch(t.ctx, b).Close()
 }
 
 // read sends the queued statements and then sql, whose rows go to fn.
@@ -367,11 +390,9 @@ func (t *tx) read(sql string, args []any, fn func(pgx.Rows) error) error {
 	if t.err != nil {
 		return t.err
 	}
-	t.pending.Queue(sql, args...).Query(fn)
-	err := t.conn.SendBatch(t.ctx, &t.pending).Close()
-	t.pending = pgx.Batch{}
-	t.sent = true
-	if err != nil {
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
+	q.Query(fn)
+	if err := t.send(q); err != nil {
 		t.err = asLinkError(err)
 	}
 	return t.err
@@ -406,7 +427,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	dest := []any{&a.Name, &a.PasswordHash, &a.Balance, &a.CreditLimit, &a.Admin, &a.Frozen, &a.FailedLogins, &a.LockedUntil, &a.Created, &a.Updated}
 	sql := `SELECT ` + accountCols + ` FROM accounts a WHERE name = $1`
 	var e nullEntry
-	if t.writes {
+	if t.rw {
 		// A write transaction posts to the accounts it reads: their
 		// latest entries come along, saving LastEntry's round trip.
 		sql = `SELECT a.` + strings.ReplaceAll(accountCols, ", ", ", a.") + `, e.month, e.` + strings.ReplaceAll(entryCols, ", ", ", e.") +
@@ -420,7 +441,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if !found {
 		return nil, core.ErrNoAccount
 	}
-	if t.writes {
+	if t.rw {
 		t.last[name] = e.last("ledger " + name)
 	}
 	if err := a.Check(name); err != nil {
@@ -439,10 +460,10 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := core.CheckUsername(a.Name); err != nil {
 		return err
 	}
-	t.queue(`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	t.saves = append(t.saves, &pgx.QueuedQuery{SQL: `INSERT INTO accounts (` + accountCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (name) DO UPDATE SET password_hash = $2, balance = $3, credit_limit = $4, admin = $5, frozen = $6,
 		failed_logins = $7, locked_until = $8, created = $9, updated = $10`,
-		a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated)
+		Arguments: []any{a.Name, a.PasswordHash, int64(a.Balance), int64(a.CreditLimit), a.Admin, a.Frozen, a.FailedLogins, a.LockedUntil, a.Created, a.Updated}})
 	return nil
 }
 
