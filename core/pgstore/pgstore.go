@@ -631,12 +631,12 @@ func (t *tx) BalanceBefore(name string, month core.Month) (core.Money, error) {
 	return rows[0].BalanceAfter, nil
 }
 
-// FindRef looks in the latest two months with entries whatever deep says:
-// the index on (account, ref) makes that cheap.
+// FindRef looks through the whole ledger, whatever deep says: the index
+// of one_posting, which starts with (account, ref), finds it in a few
+// pages however long the ledger, where bounding the search to the latest
+// two months would read them all to find where they start.
 func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
-	rows, err := t.entries("ledger "+name, `SELECT month, `+entryCols+` FROM entries WHERE account = $1 AND ref = $2
-		AND month >= (SELECT coalesce(min(m), 0) FROM (SELECT DISTINCT month AS m FROM entries WHERE account = $1 ORDER BY month DESC LIMIT 2) AS latest)
-		ORDER BY seq LIMIT 1`, name, ref)
+	rows, err := t.entries("ledger "+name, `SELECT month, `+entryCols+` FROM entries WHERE account = $1 AND ref = $2 ORDER BY seq LIMIT 1`, name, ref)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
