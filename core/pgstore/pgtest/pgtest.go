@@ -243,3 +243,37 @@ func (c *Cluster) Stop() {
 	_ = c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
 	os.RemoveAll(c.Socket)
 }
+
+// Own starts a cluster of t's own, stopped when t ends: for tests that
+// restart the server or need password authentication. Without the
+// server's programs it skips t with one line (fails it under
+// ATMSHOP_REQUIRE_PG=1).
+func Own(t testing.TB, o Options) *Cluster {
+	t.Helper()
+	c, err := Start(o)
+	if err != nil {
+		msg := "no PostgreSQL cluster of the test's own: " + err.Error()
+		if os.Getenv("ATMSHOP_REQUIRE_PG") == "1" {
+			t.Fatal(msg + " (ATMSHOP_REQUIRE_PG=1)")
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Database creates a new empty database on c and returns its DSN.
+func (c *Cluster) Database(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("atmshop_test_%d_%d", os.Getpid(), counter.Add(1))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(c.DSN, "dbname=postgres", "dbname="+name, 1)
+}
