@@ -21,8 +21,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"net"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,9 +63,37 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{pool: pool, where: where}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %s (check [storage] dsn, and that the server runs)", where, connectReason(err))
+		}
 		return nil, fmt.Errorf("postgres at %s: %s", where, safeMessage(err))
 	}
 	return s, nil
+}
+
+// connectReason is why a connection failed, in a few words: the server's
+// message (a wrong password, a missing database) or the system's (no
+// server listening). pgx's own text repeats the user and database, and
+// each address and TLS mode it tried, on several lines.
+func connectReason(err error) string {
+	var pe *pgconn.PgError
+	var errno syscall.Errno
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Message
+	case errors.As(err, &errno):
+		if errno == syscall.ECONNREFUSED || errno == syscall.ENOENT {
+			return "no server answers there (" + errno.Error() + ")"
+		}
+		return errno.Error()
+	case errors.As(err, &dns):
+		return dns.Error()
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "no answer in time"
+	}
+	return strings.ReplaceAll(safeMessage(err), "\n", "; ")
 }
 
 // safeMessage is err's text with any password the server or driver echoed
