@@ -309,14 +309,17 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) err
 		id.QueryRow(func(r pgx.Row) error { return r.Scan(&t.xid) })
 		t.begin = []*pgx.QueuedQuery{{SQL: `BEGIN ISOLATION LEVEL SERIALIZABLE`}, id}
 	}
+	defer func() {
+		// A transaction refused or abandoned is rolled back, so that the
+		// connection goes back to the pool rather than being closed and
+		// opened anew; one that cannot roll back is closed by Release.
+		if status := t.conn.PgConn().TxStatus(); !t.conn.IsClosed() && (status == 'T' || status == 'E') {
+			_, _ = t.conn.Exec(ctx, `ROLLBACK`)
+		}
+	}()
 	fnErr := fn(t)
 	if t.err == nil && fnErr == nil {
 		return s.commit(ctx, t)
-	}
-	if t.sent {
-		// Best effort: a connection that cannot roll back is destroyed
-		// by Release, which ends the transaction on the server.
-		_, _ = t.conn.Exec(ctx, `ROLLBACK`)
 	}
 	if t.err != nil {
 		return t.err // the server refused a statement, or the link failed
