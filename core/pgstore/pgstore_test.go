@@ -314,3 +314,36 @@ func TestMigrateFromVersion1(t *testing.T) {
 		}
 	})
 }
+
+// TestConflictsKeepConnections: a transaction refused for a conflict is
+// rolled back and its connection reused, not closed and opened again.
+func TestConflictsKeepConnections(t *testing.T) {
+	s := open(t)
+	if err := s.Update(ctx, posting(0)); err != nil {
+		t.Fatal(err)
+	}
+	const workers, rounds = 4, 15
+	var wg sync.WaitGroup
+	var tries atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				err := s.Update(ctx, func(tx core.Tx) error {
+					tries.Add(1)
+					return posting(1 + w*rounds + r)(tx)
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	conflicts := tries.Load() - workers*rounds
+	if conflicts == 0 {
+		t.Skip("no conflict happened: nothing to check")
+	}
+	if got := s.Pool().Stat().NewConnsCount(); got > workers+1 {
+		t.Errorf("%d connections opened for %d workers and %d conflicts; want at most %d", got, workers, conflicts, workers+1)
+	}
+}
