@@ -83,13 +83,21 @@ func measurePostgres(ctx context.Context, b *bench) error {
 			}
 			theirs = append(theirs, tps)
 		}
-		o, p := median(ours), median(theirs)
+		// The machine's load drifts from round to round; each round's
+		// two runs are next to each other, so their ratio is the fairer
+		// figure, and its median is the one the target is held to.
+		paired := make([]float64, len(ours))
+		for i := range ours {
+			paired[i] = ours[i] / theirs[i]
+		}
+		o, p, r := median(ours), median(theirs), median(paired)
 		b.report.add(row{"PostgreSQL", fmt.Sprintf("transfers per second, %d client(s): Bank.Transfer on pgstore", clients),
 			fmt.Sprintf("%.0f/s (runs: %s)", o, rates(ours)),
 			fmt.Sprintf("pgbench %.0f/s (runs: %s)", p, rates(theirs)),
-			ratio(o, p) + " of pgbench", verdict(">= 0.8x pgbench", o >= 0.8*p)})
+			fmt.Sprintf("%.2fx (median of each round's ratio; of the medians: %s)", r, ratio(o, p)),
+			verdict(">= 0.8x pgbench", r >= 0.8)})
 	}
-	b.report.note(fmt.Sprintf("PostgreSQL: %s, a throwaway cluster on a unix socket, fsync %s (synchronous_commit %[2]s); %d accounts, 1-fen transfers between two picked at random; each side runs %d s per round, %d rounds taking turns, medians shown. pgbench: -M prepared, --max-tries=%d, the script in bin/bench/pg.go, the statements of pgstore's transfer: BEGIN ISOLATION LEVEL SERIALIZABLE, the transaction id, the payer with its latest entry, the ref lookup, the payee with its latest entry, then two account upserts, two entry INSERTs and COMMIT in one pipeline. Ours: goroutines, one pool of as many connections.",
+	b.report.note(fmt.Sprintf("PostgreSQL: %s, a throwaway cluster on a unix socket, fsync %s (synchronous_commit %[2]s); %d accounts, 1-fen transfers between two picked at random; each side runs %d s per round, %d rounds taking turns (ours, then pgbench); medians shown, and the median of each round's ratio. pgbench: -M prepared, --max-tries=%d, the script in bin/bench/pg.go, the statements of pgstore's transfer: BEGIN ISOLATION LEVEL SERIALIZABLE, the transaction id, the payer with its latest entry, the ref lookup, the payee with its latest entry, then two account upserts, two entry INSERTs and COMMIT in one pipeline. Ours: goroutines, one pool of as many connections.",
 		version[:len(version)-1], fsync, pgAccounts, secs, b.opts.pgRounds, pgMaxTries))
 	return nil
 }
