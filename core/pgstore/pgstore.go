@@ -452,9 +452,10 @@ func corrupt(what string, err error) error {
 
 const accountCols = `name, password_hash, balance, credit_limit, admin, frozen, failed_logins, locked_until, created, updated`
 
-// withLastEntry joins an account row to its latest ledger entry.
-const withLastEntry = ` LEFT JOIN LATERAL (SELECT month, ` + entryCols + ` FROM entries
-	WHERE account = a.name ORDER BY month DESC, seq DESC LIMIT 1) e ON true`
+// accountWithLastEntry reads an account row with its latest ledger entry.
+var accountWithLastEntry = `SELECT a.` + strings.ReplaceAll(accountCols, ", ", ", a.") + `, e.month, e.` + strings.ReplaceAll(entryCols, ", ", ", e.") +
+	` FROM accounts a LEFT JOIN LATERAL (SELECT month, ` + entryCols + ` FROM entries
+	WHERE account = a.name ORDER BY month DESC, seq DESC LIMIT 1) e ON true WHERE a.name = $1`
 
 func (t *tx) Account(name string) (*core.Account, error) {
 	var a core.Account
@@ -464,8 +465,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if t.rw {
 		// A write transaction posts to the accounts it reads: their
 		// latest entries come along, saving LastEntry's round trip.
-		sql = `SELECT a.` + strings.ReplaceAll(accountCols, ", ", ", a.") + `, e.month, e.` + strings.ReplaceAll(entryCols, ", ", ", e.") +
-			` FROM accounts a` + withLastEntry + ` WHERE a.name = $1`
+		sql = accountWithLastEntry
 		dest = append(dest, e.dest()...)
 	}
 	found, err := t.readRow(sql, []any{name}, dest...)
