@@ -32,16 +32,7 @@ func TestPostgresUnavailableAtStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := newSandbox(t)
-			config, err := os.ReadFile(sb.path("conf", "config.ini"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if config, err = withPostgres(config, tc.dsn); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(sb.path("conf", "config.ini"), config, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			sb.setDSN(tc.dsn)
 			r := sb.run("alice\nalice-pw\nq\n")
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 			if r.code != 1 || r.stdout != "" || len(lines) != 1 {
@@ -83,17 +74,7 @@ func TestPostgresRestartInASession(t *testing.T) {
 	c := pgtest.Own(t, pgtest.Options{Password: password})
 	dsn := c.Database(t)
 	sb := newSandbox(t)
-	config, err := os.ReadFile(sb.path("conf", "config.ini"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if config, err = withPostgres(config, dsn); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(sb.path("conf", "config.ini"), config, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sb.dsn = dsn
+	sb.setDSN(dsn)
 
 	cmd := sb.command()
 	stdin, err := cmd.StdinPipe()
