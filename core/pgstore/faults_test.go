@@ -159,15 +159,58 @@ func TestLostCommitReply(t *testing.T) {
 	}
 }
 
+// TestLostCommitReplyUnknownOutcome: the reply to COMMIT is lost and the
+// server cannot be reached to ask what became of the transaction. Update
+// says the outcome is unknown and does not run the transaction again,
+// which, here, was applied.
+func TestLostCommitReplyUnknownOutcome(t *testing.T) {
+	defer pgstore.SetOutcomeWait(time.Second)()
+	c := pgtest.Own(t, pgtest.Options{})
+	dsn := c.Database(t)
+	p := newCutter(t, filepath.Join(c.Socket, ".s.PGSQL.5432"))
+	via := strings.Replace(dsn, "host="+c.Socket+" port=5432", fmt.Sprintf("host=127.0.0.1 port=%d sslmode=disable", p.port()), 1)
+	s, err := pgstore.Open(ctx, via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Statements prepared: the next write after fn is the COMMIT itself.
+	if err := s.Update(ctx, posting(1)); err != nil {
+		t.Fatal(err)
+	}
+	tries := 0
+	err = s.Update(ctx, func(tx core.Tx) error {
+		tries++
+		if err := posting(2)(tx); err != nil {
+			return err
+		}
+		p.refuse.Store(true)
+		p.cutNext(true)
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "outcome could not be looked up") || tries != 1 {
+		t.Errorf("Update: %v after %d tries; want the outcome reported unknown after 1", err, tries)
+	}
+	direct, err := pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if n, bal := postings(t, direct); n != 2 || bal != 2 {
+		t.Errorf("%d entries, balance %d; want 2 and 2: applied once, by the one try", n, bal)
+	}
+}
+
 // cutter is a proxy from TCP to the server's unix socket that can cut a
 // connection after the client's next write: delivered to the server, or
 // not, and the server's reply never delivered.
 type cutter struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	arm  bool // cut after the next client write
-	pass bool // and deliver that write first
-	cuts atomic.Int64
+	ln     net.Listener
+	mu     sync.Mutex
+	arm    bool // cut after the next client write
+	pass   bool // and deliver that write first
+	cuts   atomic.Int64
+	refuse atomic.Bool // close new connections at once: the server is unreachable
 }
 
 func newCutter(t *testing.T, socket string) *cutter {
@@ -182,6 +225,10 @@ func newCutter(t *testing.T, socket string) *cutter {
 			client, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if p.refuse.Load() {
+				client.Close()
+				continue
 			}
 			server, err := net.Dial("unix", socket)
 			if err != nil {

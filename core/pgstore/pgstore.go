@@ -184,9 +184,12 @@ func (s *Store) run(ctx context.Context, readOnly bool, fn func(core.Tx) error) 
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, readOnly, fn)
 		var link *linkError
+		var unknown *unknownOutcome
 		switch {
 		case err == nil:
 			return nil
+		case errors.As(err, &unknown):
+			return err // it may have been applied: never run it again
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case conflict(err) && attempt < maxAttempts:
@@ -376,8 +379,9 @@ func (s *Store) outcome(ctx context.Context, xid string) (string, error) {
 }
 
 // outcomeWait bounds the time spent looking up the outcome of a commit
-// whose reply was lost: long enough for a server restart.
-const outcomeWait = 30 * time.Second
+// whose reply was lost: long enough for a server restart. A variable for
+// the tests.
+var outcomeWait = 30 * time.Second
 
 // tx is one attempt's transaction. Reads go out at once, with the writes
 // queued before them; t.err keeps the first failed round trip, which ends
