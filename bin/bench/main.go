@@ -14,7 +14,11 @@
 //     accounts against 10 accounts, and a statement's cost with 12 months
 //     of history against 1;
 //   - logging: lines per second through conf.NewLogger, rotating, with no
-//     line lost, against the same with file logging turned off.
+//     line lost, against the same with file logging turned off;
+//   - pg: transfers per second on PostgreSQL (core.Bank.Transfer on
+//     pgstore) at 1, 8 and 32 concurrent clients, against pgbench running
+//     the same statements as a custom script on the same throwaway
+//     cluster (fsync on unless -pgfsync=false).
 //
 // It is a module of its own (bin/bench/go.mod, which replaces atmshop with
 // ../..), so that "go test ./..." at the root neither builds nor lists it and
@@ -30,8 +34,9 @@
 // keeps it). The folder must be on a real disk, not tmpfs, or the fsync
 // numbers mean nothing: bench refuses a tmpfs -dir and, when the system's
 // temporary folder is tmpfs, uses the current folder instead. python3 and
-// sqlite3 are optional: without them their comparison is skipped with a
-// note. Progress goes to stderr, the table to stdout.
+// sqlite3 are optional, and so are PostgreSQL's initdb, pg_ctl and pgbench:
+// without them their comparison is skipped with a note. Progress goes to
+// stderr, the table to stdout.
 package main
 
 import (
@@ -71,6 +76,9 @@ type options struct {
 	shortSession, longSession int    // transfers per whole-program session
 	sessionRuns               int    // processes of each kind and length
 	baseline                  string // another build of ./bin/start to measure alongside, or ""
+
+	pgFsync             bool // the PostgreSQL cluster commits durably
+	pgSeconds, pgRounds int  // per client count and side
 }
 
 // sections are the measurements, in the order they run and print.
@@ -83,6 +91,7 @@ var sections = []struct {
 	{"session", measureSessions},
 	{"scale", measureScale},
 	{"log", measureLogging},
+	{"pg", measurePostgres},
 }
 
 func sectionNames() string {
@@ -110,6 +119,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags.IntVar(&o.longSession, "long", 2000, "transfers per long whole-program session")
 	flags.IntVar(&o.sessionRuns, "sessions", 5, "whole-program sessions of each kind and length")
 	flags.StringVar(&o.baseline, "baseline", "", "another build of ./bin/start (`program`, e.g. of an earlier commit) measured in the same rounds by startup and session, for a before/after")
+	flags.BoolVar(&o.pgFsync, "pgfsync", true, "run the PostgreSQL cluster of -only pg with fsync and synchronous_commit on (off: commits cost no disk flush)")
+	flags.IntVar(&o.pgSeconds, "pgseconds", 5, "seconds each side of -only pg runs per round and client count")
+	flags.IntVar(&o.pgRounds, "pgrounds", 3, "rounds of -only pg, atmshop and pgbench taking turns")
 	if err := flags.Parse(args); err != nil {
 		return o, usageError{err}
 	}
@@ -133,7 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	for _, n := range []struct {
 		name   string
 		v, min int
-	}{{"runs", o.runs, 1}, {"transfers", o.transfers, 1}, {"scale", o.scale, 10}, {"entries", o.entries, 1}, {"loglines", o.logLines, 1}, {"short", o.shortSession, 1}, {"long", o.longSession, 1}, {"sessions", o.sessionRuns, 1}} {
+	}{{"runs", o.runs, 1}, {"transfers", o.transfers, 1}, {"scale", o.scale, 10}, {"entries", o.entries, 1}, {"loglines", o.logLines, 1}, {"short", o.shortSession, 1}, {"long", o.longSession, 1}, {"sessions", o.sessionRuns, 1}, {"pgseconds", o.pgSeconds, 1}, {"pgrounds", o.pgRounds, 1}} {
 		if n.v < n.min {
 			fmt.Fprintf(stderr, "bench: -%s %d: want at least %d\n", n.name, n.v, n.min)
 			return o, usageError{errors.New("bad flag value")}

@@ -41,12 +41,18 @@ type sandbox struct {
 // PostgreSQL cluster (skipping the test when there is none).
 func (sb *sandbox) usePostgres() {
 	sb.t.Helper()
-	sb.dsn = pgtest.DSN(sb.t)
+	sb.setDSN(pgtest.DSN(sb.t))
+}
+
+// setDSN points the sandbox's config at the PostgreSQL database dsn.
+func (sb *sandbox) setDSN(dsn string) {
+	sb.t.Helper()
+	sb.dsn = dsn
 	config, err := os.ReadFile(sb.path("conf", "config.ini"))
 	if err != nil {
 		sb.t.Fatal(err)
 	}
-	if config, err = withPostgres(config, sb.dsn); err != nil {
+	if config, err = withPostgres(config, dsn); err != nil {
 		sb.t.Fatal(err)
 	}
 	if err := os.WriteFile(sb.path("conf", "config.ini"), config, 0o600); err != nil {

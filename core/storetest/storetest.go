@@ -78,6 +78,20 @@ func account(name string, balance core.Money) *core.Account {
 	return &core.Account{Name: name, PasswordHash: "$2a$04$hash", Balance: balance, CreditLimit: 1000, Created: start, Updated: start}
 }
 
+// create saves an account for each name, as the rules do before they
+// post to a ledger or place an order.
+func create(t *testing.T, s core.Store, names ...string) {
+	t.Helper()
+	update(t, s, func(tx core.Tx) error {
+		for _, name := range names {
+			if err := tx.SaveAccount(account(name, 0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // entries makes n entries for a ledger that ends at balance, one a
 // minute from at, each paying in amount.
 func entries(prefix string, balance, amount core.Money, at time.Time, n int) []core.Entry {
@@ -295,7 +309,7 @@ func testIsolation(t *testing.T, h Harness) {
 					if err != nil {
 						return err
 					}
-					e := core.Entry{ID: fmt.Sprintf("e-%d", a.Balance), Ref: "r", Time: start, Kind: core.KindRepayment, Amount: 1, BalanceAfter: a.Balance + 1}
+					e := core.Entry{ID: fmt.Sprintf("e-%d", a.Balance), Ref: fmt.Sprintf("r-%d", a.Balance), Time: start, Kind: core.KindRepayment, Amount: 1, BalanceAfter: a.Balance + 1}
 					if last != nil && last.BalanceAfter != a.Balance {
 						return fmt.Errorf("saw balance %s with a ledger ending at %s", a.Balance, last.BalanceAfter)
 					}
@@ -332,6 +346,7 @@ func testIsolation(t *testing.T, h Harness) {
 // month; a month without entries opens and closes where the one before
 // ended.
 func testEntryOrderAndMonths(t *testing.T, h Harness) {
+	create(t, h.Store, "alice")
 	novEntries := entries("n", 0, 100, start, 3)
 	janEntries := entries("j", 300, -50, time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC), 2)
 	update(t, h.Store, func(tx core.Tx) error {
@@ -380,6 +395,7 @@ func testEntryOrderAndMonths(t *testing.T, h Harness) {
 // testEndOfLedgerCheck: entries that do not start where the ledger ends
 // are refused as corrupt data, and nothing is appended.
 func testEndOfLedgerCheck(t *testing.T, h Harness) {
+	create(t, h.Store, "alice")
 	update(t, h.Store, func(tx core.Tx) error { return tx.AppendEntries("alice", nov, entries("a", 0, 100, start, 2)...) })
 	for name, bad := range map[string][]core.Entry{
 		"a gap after the ledger's end":  entries("x", 150, 10, start.Add(time.Hour), 1),
@@ -446,6 +462,7 @@ func testListing(t *testing.T, h Harness) {
 // testRefs: the latest posting's ref is always found; with deep, any ref
 // of the latest two months.
 func testRefs(t *testing.T, h Harness) {
+	create(t, h.Store, "alice")
 	novEntries := entries("n", 0, 100, start, 3)
 	decEntries := entries("d", 300, 100, start.AddDate(0, 1, 0), 2)
 	update(t, h.Store, func(tx core.Tx) error {
@@ -471,6 +488,7 @@ func testRefs(t *testing.T, h Harness) {
 }
 
 func testOrders(t *testing.T, h Harness) {
+	create(t, h.Store, "alice", "bob")
 	first := core.Order{ID: "p-1", Time: start, Lines: []core.CartLine{{Item: "Kettle", Price: 19900, Quantity: 1}}, Total: 19900}
 	second := core.Order{ID: "p-2", Time: start.Add(time.Hour), Lines: []core.CartLine{{Item: "Notebook", Price: 1250, Quantity: 2}, {Item: "Pen", Price: 1, Quantity: 3}}, Total: 2503}
 	update(t, h.Store, func(tx core.Tx) error { return tx.AppendOrder("alice", first) })
