@@ -71,6 +71,8 @@ type Config struct {
 	TimeZone string
 	Log      Logging
 	App      core.Settings
+	// Server is how bin/server serves the app over SSH.
+	Server Server
 	// Users are the users declared in the file, in file order.
 	Users []core.UserSeed
 }

@@ -290,7 +290,7 @@ func TestLoadErrors(t *testing.T) {
 		{"item twice", "[shop]\nTea = 1\ntea = 2\n", []string{`"tea" is given more than once`}},
 		{"bad user name", "[../admin]\npassword = x\n", []string{`section "[../admin]" has a password key, so it is a user, but the name is an invalid username`}},
 		{"upper-case user name", "[Alex]\npassword = x\n", []string{`"[Alex]"`, "password", "invalid username"}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [shop], and a user's section needs a password key`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [bank], [server], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},

@@ -81,6 +81,7 @@ var settingsSections = []section{
 	{"bank", []setting{
 		timeZone("time_zone", "", func(c *Config, name string) { c.TimeZone = name }),
 	}},
+	serverSection,
 	// The catalog defaults to empty: the shop sells what [shop] lists.
 	{shopSection, nil},
 }
