@@ -17,18 +17,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
-	"github.com/sirupsen/logrus"
-
+	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
 	"atmshop/core"
-	"atmshop/core/filestore"
-	"atmshop/core/pgstore"
 	"atmshop/core/terminal"
-	"atmshop/lib/docstore"
-	"atmshop/lib/localzone"
 )
 
 // stopSignals end the program the way Ctrl-C does: the terminal is put
@@ -78,69 +72,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer func() { err = errors.Join(err, logFile.Close()) }()
 
-	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
+	bank, closeStore, err := openbank.Open(ctx, cfg, logger, stdout)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, closeStore()) }()
-
-	bank := &core.Bank{
-		Store:    store,
-		Settings: cfg.App,
-		Now:      time.Now,
-		Log:      logger.WithField("component", "core"),
-	}
-	// The zone decides which month file an entry goes to, so it is fixed
-	// before Bootstrap writes opening balances.
-	if err := bank.SetUpZone(ctx, cfg.TimeZone, localzone.Name); err != nil {
-		return lockTimedOut(err, cfg)
-	}
-	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
-		return lockTimedOut(err, cfg)
-	}
-	app, err := terminal.New(bank, stdin, stdout)
+	app, err := terminal.New(bank, stdin, stdout, terminal.Options{})
 	if err != nil {
 		return err
 	}
 	logger.WithField("component", "main").WithField("config", cfg.File).Info("started")
 	return app.Run(ctx)
-}
-
-// openStore opens the store [storage] driver names, and how to close it.
-func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (core.Store, func() error, error) {
-	if cfg.Driver == conf.DriverPostgres {
-		// Its errors name the host and database, never the password.
-		store, err := pgstore.Open(ctx, cfg.DSN)
-		if err != nil {
-			return nil, nil, err
-		}
-		return store, func() error { store.Close(); return nil }, nil
-	}
-	// Before Open, which creates the folder when it is missing.
-	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
-	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
-	store, err := filestore.Open(ctx, cfg.DBDir, docstore.Options{
-		LockTimeout: cfg.LockTimeout,
-		// After the commit point: the change is done, finishing it is the
-		// store's business, and the operator reads about it in the log.
-		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
-		OnLockWait: func() {
-			fmt.Fprintf(stdout, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName)
-		},
-	})
-	if err != nil {
-		return nil, nil, lockTimedOut(err, cfg)
-	}
-	return store, store.Close, nil
-}
-
-// lockTimedOut words a start-up that gave up waiting for another copy of
-// the program, for the operator who started this one; other errors pass.
-func lockTimedOut(err error, cfg conf.Config) error {
-	if errors.Is(err, core.ErrBusy) {
-		return fmt.Errorf("another copy of %s has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", core.ProgramName, cfg.DBDir, cfg.LockTimeout)
-	}
-	return err
 }
 
 // usageError is a mistake on the command line (exit status 2), already

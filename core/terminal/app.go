@@ -19,7 +19,7 @@ import (
 // a prompt. Build it with New and call Run.
 type App struct {
 	bank   *core.Bank
-	prompt *prompt.Prompter
+	prompt Prompter
 	out    io.Writer
 	log    *logrus.Entry
 	menu   *Menu
@@ -48,10 +48,36 @@ var (
 	errSessionChanged = errors.New("session changed hands")
 )
 
+// Prompter asks a question and reads the answer: a line, or a password
+// (without echo on a terminal). *prompt.Prompter is one. An answer longer
+// than prompt.MaxLine is prompt.ErrTooLong; the end of input is io.EOF.
+type Prompter interface {
+	Line(ctx context.Context, question string) (string, error)
+	Password(ctx context.Context, question string) (string, error)
+}
+
+// Options change how New builds the app; the zero value is the app of
+// bin/start.
+type Options struct {
+	// Prompter reads the answers; nil means prompt.New(in, out), the
+	// terminal or pipe of bin/start. (The SSH server gives a line editor
+	// on the session's channel.)
+	Prompter Prompter
+	// Commands is the main menu; nil means Commands().
+	Commands []Command
+}
+
 // New builds the app around a bank, reading answers from in and writing
 // to out.
-func New(bank *core.Bank, in io.Reader, out io.Writer) (*App, error) {
-	return newApp(bank, in, out, Commands(), AdminCommands())
+func New(bank *core.Bank, in io.Reader, out io.Writer, opts Options) (*App, error) {
+	if opts.Commands == nil {
+		opts.Commands = Commands()
+	}
+	app, err := newApp(bank, in, out, opts.Commands, AdminCommands())
+	if err == nil && opts.Prompter != nil {
+		app.prompt = opts.Prompter
+	}
+	return app, err
 }
 
 // newApp validates both menus before anything is shown: a duplicate key

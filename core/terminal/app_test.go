@@ -66,7 +66,7 @@ const invalidLogin = "Invalid username or password. (After 3 failed tries an acc
 func (f *fixture) script(t *testing.T, lines ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	app, err := terminal.New(f.Bank, &scriptReader{lines: lines, clock: f.Clock}, &out)
+	app, err := terminal.New(f.Bank, &scriptReader{lines: lines, clock: f.Clock}, &out, terminal.Options{})
 	if err != nil {
 		t.Fatalf("new app: %v", err)
 	}

@@ -94,7 +94,7 @@ func TestFreezeEndsALiveSessionAtTheNextAction(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	app, err := terminal.New(f.Bank, in, &out)
+	app, err := terminal.New(f.Bank, in, &out, terminal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
