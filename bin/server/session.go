@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"atmshop/conf"
+	"atmshop/core"
+	"atmshop/core/terminal"
+	"atmshop/lib/prompt"
+	"atmshop/lib/sshserve"
+)
+
+// Exit statuses of a session, as a shell would give them to bin/start.
+const (
+	exitInterrupted = 130 // Ctrl-C
+	exitStopped     = 143 // the server stopped (SIGTERM)
+)
+
+// errStopping ends a session at its next question when the server stops.
+// It is a context.Canceled, so the app ends as for Ctrl-C.
+var errStopping = fmt.Errorf("the server is stopping: %w", context.Canceled)
+
+// sessionHandler runs one app per session, on the shared bank, with the
+// session's id and address on every log line. With a pty the answers are
+// edited on the client's terminal; without one they are read one a line,
+// exactly as bin/start reads a pipe.
+func sessionHandler(bank *core.Bank, commands []terminal.Command) sshserve.Handler {
+	return func(ctx context.Context, s *sshserve.Session) int {
+		sessionBank := *bank
+		sessionBank.Log = s.Log.WithField(conf.ComponentField, "core")
+		var out io.Writer
+		var answers terminal.Prompter
+		if s.Terminal != nil {
+			out, answers = s.Terminal, prompt.NewEditor(s.Terminal)
+		} else {
+			// Buffered: the prompter flushes before every question.
+			w := bufio.NewWriter(s.Stdout)
+			defer w.Flush()
+			out, answers = w, prompt.New(s.Stdin, w)
+		}
+		app, err := terminal.New(&sessionBank, s.Stdin, out, terminal.Options{
+			Prompter: stoppable{answers, s.Stopping},
+			Commands: commands,
+		})
+		if err != nil {
+			panic(err) // the menus are checked at start-up too: a programming mistake
+		}
+		err = app.Run(ctx)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, prompt.ErrInterrupted):
+			fmt.Fprintf(out, "\n%s: interrupted\n", core.ProgramName)
+			return exitInterrupted
+		case errors.Is(err, errStopping):
+			fmt.Fprintf(out, "\nThe server is stopping, so this session ends; nothing unfinished was changed. Please connect again later.\n")
+			return exitStopped
+		default:
+			// The connection has gone (ctx) or the channel failed.
+			s.Log.WithError(err).Info("session ended by an error")
+			return 1
+		}
+	}
+}
+
+// stoppable asks through next until the server stops: then the question
+// being waited on, or the next one, ends the session (errStopping). What
+// the person already answered carries on, so a transfer confirmed before
+// the stop is made and reported.
+type stoppable struct {
+	next     terminal.Prompter
+	stopping <-chan struct{}
+}
+
+func (p stoppable) Line(ctx context.Context, question string) (string, error) {
+	return p.ask(ctx, question, p.next.Line)
+}
+
+func (p stoppable) Password(ctx context.Context, question string) (string, error) {
+	return p.ask(ctx, question, p.next.Password)
+}
+
+func (p stoppable) ask(ctx context.Context, question string, read func(context.Context, string) (string, error)) (string, error) {
+	select {
+	case <-p.stopping:
+		return "", errStopping
+	default:
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-p.stopping:
+			cancel(errStopping)
+		case <-ctx.Done():
+		}
+	}()
+	answer, err := read(ctx, question)
+	if errors.Is(context.Cause(ctx), errStopping) {
+		return "", errStopping
+	}
+	return answer, err
+}
