@@ -93,7 +93,7 @@ func serve(ctx context.Context, cfg conf.Config, logger *logrus.Logger, bank *co
 		return err
 	}
 	if created {
-		log.WithField("file", cfg.Server.HostKey).Warn("created a new host key; clients will be asked to trust its fingerprint " + ssh.FingerprintSHA256(hostKey.PublicKey()))
+		log.WithField("file", cfg.Server.HostKey).Info("created a new host key; clients will be asked to trust its fingerprint " + ssh.FingerprintSHA256(hostKey.PublicKey()))
 	}
 	// A missing or empty file is not fatal: keys are read at every
 	// connection, so the operator can add one without a restart.

@@ -74,7 +74,7 @@ func startServer(t testing.TB, commands []terminal.Command, serverLines string) 
 }
 
 // listening is the line serve prints when it is ready.
-var listening = regexp.MustCompile(`server listening on (\S+), host key`)
+var listeningLine = regexp.MustCompile(`server listening on (\S+), host key`)
 
 // start runs serve as run does, and returns the address it listens on.
 func (s *testServer) start(commands []terminal.Command) string {
@@ -107,7 +107,7 @@ func (s *testServer) start(commands []terminal.Command) string {
 		logFile.Close()
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
-	m := listening.FindStringSubmatch(line)
+	m := listeningLine.FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("the server did not say where it listens: %q, %v", line, err)
 	}
