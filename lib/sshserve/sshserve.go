@@ -84,6 +84,7 @@ type Server struct {
 	listener net.Listener
 	conns    map[*ssh.ServerConn]bool
 	sessions int
+	ended    chan struct{} // a signal when a session ends
 	nextID   int
 	stopping chan struct{}
 	idle     sync.WaitGroup // every connection's goroutines
@@ -96,6 +97,7 @@ func New(cfg Config, handler Handler) *Server {
 		handler:  handler,
 		limiter:  newAddressLimiter(cfg.ConnectionsPerMinute),
 		conns:    map[*ssh.ServerConn]bool{},
+		ended:    make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 }
@@ -145,8 +147,9 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // Shutdown stops accepting connections, tells every session the server is
-// stopping (Session.Stopping) and waits for them to end. When ctx ends
-// first, the remaining connections are closed and ctx's error returned.
+// stopping (Session.Stopping), waits for them to end and closes the
+// connections. When ctx ends first, the connections are closed at once and
+// ctx's error returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	select {
@@ -158,20 +161,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.listener.Close()
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() { s.idle.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
+	var err error
+	for s.openSessions() > 0 && err == nil {
+		select {
+		case <-s.ended:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
 	s.mu.Lock()
 	for c := range s.conns {
 		c.Close()
 	}
 	s.mu.Unlock()
-	<-done
-	return ctx.Err()
+	s.idle.Wait()
+	return err
+}
+
+func (s *Server) openSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
 }
 
 func (s *Server) sshConfig() *ssh.ServerConfig {
@@ -290,6 +300,10 @@ func (s *Server) closeSession() {
 	s.mu.Lock()
 	s.sessions--
 	s.mu.Unlock()
+	select {
+	case s.ended <- struct{}{}:
+	default: // a signal is already waiting
+	}
 }
 
 // serveChannel answers the session's requests and, at "shell", runs the
