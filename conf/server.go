@@ -3,7 +3,6 @@ package conf
 import (
 	"errors"
 	"net"
-	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -56,14 +55,5 @@ func listenAddress(key, def string, set func(*Config, string)) setting {
 // filePath resolves a relative file path against the project root, as
 // folder does for folders.
 func filePath(key, def string, set func(*Config, string)) setting {
-	return setting{key, def, func(c *Config, v string) error {
-		if v == "" || !printable(v) {
-			return errors.New("want a file path, absolute or relative to the project root")
-		}
-		if !filepath.IsAbs(v) {
-			v = filepath.Join(c.Root, v)
-		}
-		set(c, filepath.Clean(v))
-		return nil
-	}}
+	return projectPath(key, def, "want a file path, absolute or relative to the project root", set)
 }

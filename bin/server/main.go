@@ -27,6 +27,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/crypto/ssh"
 
+	"atmshop/bin/internal/cmdline"
 	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
 	"atmshop/core"
@@ -54,13 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
 	listen := flags.String("listen", "", "the address to listen on, host:port (default: [server] listen)")
-	if err := flags.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected argument %q\n", flags.Arg(0))
-		flags.Usage()
-		return usageError{errors.New("unexpected argument")}
+	if err := cmdline.Parse(flags, args); err != nil {
+		return err
 	}
 
 	cfg, err := conf.Load(*configPath)
@@ -70,17 +66,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, logFile.Close()) }()
-
-	bank, closeStore, err := openbank.Open(ctx, cfg, logger, stdout)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, closeStore()) }()
+	defer func() { err = errors.Join(err, closeBank()) }()
 	return serve(ctx, cfg, logger, bank, terminal.Commands(), stdout)
 }
 
@@ -133,26 +123,15 @@ func serve(ctx context.Context, cfg conf.Config, logger *logrus.Logger, bank *co
 	return nil
 }
 
-// usageError is a mistake on the command line (exit status 2), already
-// reported with the usage text.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-
 // exitCode reports err on stderr and picks the exit status: 0 for a normal
 // end (a stop signal included), 2 for bad usage, 1 otherwise.
 func exitCode(err error, stderr io.Writer) int {
-	var usage usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &usage): // the flag package has printed it
-		if errors.Is(usage.err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	default:
+	if status, ok := cmdline.UsageExit(err); ok { // the flag package has printed it
+		return status
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", core.ProgramName, err)
 		return 1
 	}
+	return 0
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/crypto/ssh"
 
+	"atmshop/bin/internal/cmdline"
 	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
 	"atmshop/core/terminal"
@@ -39,12 +40,8 @@ func overSSH(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("atmshop", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
-	if err := flags.Parse(args); err != nil {
-		return 2
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected argument %q\n", flags.Arg(0))
-		return 2
+	if err := cmdline.Parse(flags, args); err != nil {
+		return exitCode(err, stderr)
 	}
 	status, err := serveOne(*configPath, stdin, stdout, stderr)
 	if err != nil {
@@ -70,18 +67,13 @@ func serveOne(configPath string, stdin io.Reader, stdout, stderr io.Writer) (sta
 	if err := os.WriteFile(cfg.Server.AuthorizedKeys, ssh.MarshalAuthorizedKey(key.PublicKey()), 0o600); err != nil {
 		return 0, err
 	}
-	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { err = errors.Join(err, logFile.Close()) }()
 	ctx, cancel := context.WithCancel(context.Background())
-	bank, closeStore, err := openbank.Open(ctx, cfg, logger, stdout)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
 	if err != nil {
 		cancel()
 		return 0, err
 	}
-	defer func() { err = errors.Join(err, closeStore()) }()
+	defer func() { err = errors.Join(err, closeBank()) }()
 	listening, w := io.Pipe()
 	served := make(chan error, 1)
 	go func() {

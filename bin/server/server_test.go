@@ -83,13 +83,9 @@ func (s *testServer) start(commands []terminal.Command) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger, logFile, err := conf.NewLogger(cfg.Log, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	bank, closeStore, err := openbank.Open(ctx, cfg, logger, io.Discard)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +99,9 @@ func (s *testServer) start(commands []terminal.Command) string {
 		if err := <-s.done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		closeStore()
-		logFile.Close()
+		if err := closeBank(); err != nil {
+			t.Error(err)
+		}
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	m := listeningLine.FindStringSubmatch(line)

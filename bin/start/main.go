@@ -19,6 +19,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
+	"atmshop/bin/internal/cmdline"
 	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
 	"atmshop/core"
@@ -53,30 +54,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
-	if err := flags.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected argument %q\n", flags.Arg(0))
-		flags.Usage()
-		return usageError{errors.New("unexpected argument")}
+	if err := cmdline.Parse(flags, args); err != nil {
+		return err
 	}
 
 	cfg, err := conf.Load(*configPath)
 	if err != nil {
 		return err
 	}
-	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, logFile.Close()) }()
-
-	bank, closeStore, err := openbank.Open(ctx, cfg, logger, stdout)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, closeStore()) }()
+	defer func() { err = errors.Join(err, closeBank()) }()
 	app, err := terminal.New(bank, stdin, stdout, terminal.Options{})
 	if err != nil {
 		return err
@@ -85,18 +75,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return app.Run(ctx)
 }
 
-// usageError is a mistake on the command line (exit status 2), already
-// reported with the usage text.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-
 // exitCode reports err on stderr and picks the exit status: 0 for a normal
 // end, 128 + the signal's number when a signal stopped it (130 for Ctrl-C,
 // as shells do), 2 for bad usage, 1 otherwise. cause is the context's
 // cause, a signalled when a signal ended it.
 func exitCode(err, cause error, stderr io.Writer) int {
-	var usage usageError
+	if status, ok := cmdline.UsageExit(err); ok { // the flag package has printed it
+		return status
+	}
 	var sig signalled
 	switch {
 	case err == nil:
@@ -111,11 +97,6 @@ func exitCode(err, cause error, stderr io.Writer) int {
 			return 128 + int(n)
 		}
 		return 1
-	case errors.As(err, &usage): // the flag package has printed it
-		if errors.Is(usage.err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
 	default:
 		fmt.Fprintf(stderr, "%s: %v\n", core.ProgramName, err)
 		return 1

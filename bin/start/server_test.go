@@ -166,15 +166,7 @@ func TestServerConcurrentSessions(t *testing.T) {
 	rng := mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
 	inputs := make([]string, sessions)
 	for i := range inputs {
-		me := busyUsers[i%len(busyUsers)]
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s\n%s\n", me.name, me.password)
-		for range transfersEach {
-			to := busyUsers[(i+1+rng.IntN(len(busyUsers)-1))%len(busyUsers)]
-			fmt.Fprintf(&b, "3\n%s\n%s\ny\n", to.name, yuan(1+rng.Int64N(2000)))
-		}
-		b.WriteString("q\n")
-		inputs[i] = b.String()
+		inputs[i] = transfersInput(rng, i%len(busyUsers), transfersEach)
 	}
 
 	outputs := make([]string, sessions)
@@ -226,21 +218,7 @@ func TestServerConcurrentSessions(t *testing.T) {
 	if code := s.signal(syscall.SIGTERM); code != 0 {
 		t.Errorf("the server's exit code after SIGTERM: %d, want 0; stderr:\n%s", code, s.stderr)
 	}
-	seed := readSeed(t)
-	bk := sb.books()
-	bk.check(t, seed.openingFen+busyOpeningFen)
-	checkConfirmed(t, bk, confirmed)
-	outs := 0
-	for _, entries := range bk.ledgers {
-		for _, e := range entries {
-			if e.Kind == "transfer_out" {
-				outs++
-			}
-		}
-	}
-	if outs != len(confirmed) {
-		t.Errorf("%d transfers were printed as done, but the ledgers hold %d transfer_out entries", len(confirmed), outs)
-	}
+	auditTransfers(t, sb.books(), readSeed(t).openingFen+busyOpeningFen, confirmed)
 }
 
 // lineReader reads a session's output up to what a test waits for.

@@ -1,6 +1,6 @@
-// Package openbank opens the bank a configuration describes: the store its
-// [storage] driver names, the bank's time zone and the users of the file.
-// It is the wiring bin/start and bin/server share.
+// Package openbank opens the bank a configuration describes, with its
+// logger: the store its [storage] driver names, the bank's time zone and
+// the users of the file. It is the wiring bin/start and bin/server share.
 package openbank
 
 import (
@@ -20,11 +20,24 @@ import (
 	"atmshop/lib/localzone"
 )
 
-// Open opens the store, fixes the bank's zone and creates the users of the
-// file that are not in the store yet. Waits for another copy's data lock
-// are announced on stdout. The returned function closes the store; call it
-// whatever the error of what follows.
-func Open(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (*core.Bank, func() error, error) {
+// Open sets up logging ([logging]; the console is stderr), opens the
+// store, fixes the bank's zone and creates the users of the file that are
+// not in the store yet. Waits for another copy's data lock are announced
+// on stdout. The returned function closes the store and the log file; call
+// it whatever the error of what follows.
+func Open(ctx context.Context, cfg conf.Config, stdout, stderr io.Writer) (*core.Bank, *logrus.Logger, func() error, error) {
+	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bank, closeStore, err := openBank(ctx, cfg, logger, stdout)
+	if err != nil {
+		return nil, nil, nil, errors.Join(err, logFile.Close())
+	}
+	return bank, logger, func() error { return errors.Join(closeStore(), logFile.Close()) }, nil
+}
+
+func openBank(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (*core.Bank, func() error, error) {
 	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
 	if err != nil {
 		return nil, nil, err
