@@ -475,3 +475,39 @@ func TestStopWithSessionsOpen(t *testing.T) {
 		t.Error("a stopped server accepted a connection")
 	}
 }
+
+// When the client is gone, what the app could not send (here a
+// confirmation printed after the connection dropped) is in the log.
+func TestUnsentConfirmationLogged(t *testing.T) {
+	entered, printed := make(chan struct{}), make(chan struct{})
+	commands := append(terminal.Commands(), terminal.Command{
+		Key: "w", Label: "Wait", Help: "waits for the connection to drop, then confirms (a test of the server)", Access: terminal.LoggedIn,
+		Run: func(ctx context.Context, app *terminal.App) error {
+			close(entered)
+			<-ctx.Done() // the session's context ends with its connection
+			app.Printf("Transferred 1.00 to bob (ref t-0000000000000000).\n")
+			close(printed)
+			return nil
+		},
+	})
+	s := startServer(t, commands, "")
+	c, err := s.dial(s.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Stdin = strings.NewReader("alice\nalice-pw\nw\n")
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	c.Close()
+	<-printed
+	s.shutdown() // waits for the session to end
+	if want := `could not send to the client; it has gone`; !strings.Contains(s.log(), want) || !strings.Contains(s.log(), "Transferred 1.00 to bob") {
+		t.Errorf("the log lacks %q with the unsent confirmation:\n%s", want, s.log())
+	}
+}
