@@ -106,7 +106,7 @@ type session struct {
 func (s session) Read(p []byte) (int, error)  { return s.keys.Read(p) }
 func (s session) Write(p []byte) (int, error) { return s.output.Write(p) }
 
-func run(t *testing.T, width int, keys string) (string, error, *screen) {
+func run(t *testing.T, width int, keys string) (string, *screen, error) {
 	t.Helper()
 	s := session{strings.NewReader(keys), &screen{width: width}}
 	term := wideterm.NewTerminal(s, "> ")
@@ -115,7 +115,7 @@ func run(t *testing.T, width int, keys string) (string, error, *screen) {
 	}
 	line, err := term.ReadLine()
 	s.play(t)
-	return line, err, s.screen
+	return line, s.screen, err
 }
 
 const (
@@ -136,7 +136,7 @@ func TestEditChinese(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			line, err, s := run(t, 80, tt.keys)
+			line, s, err := run(t, 80, tt.keys)
 			if err != nil || line != tt.want {
 				t.Fatalf("ReadLine: got %q, %v; want %q", line, err, tt.want)
 			}
@@ -165,7 +165,7 @@ func TestCursorAfterWideCharacters(t *testing.T) {
 // A line longer than the terminal wraps; a wide character that does not
 // fit at the end of a row starts the next, and editing still lands right.
 func TestWrapWide(t *testing.T) {
-	line, err, s := run(t, 7, "一二三四五"+backspace+"x\r")
+	line, s, err := run(t, 7, "一二三四五"+backspace+"x\r")
 	if err != nil || line != "一二三四x" {
 		t.Fatalf("ReadLine: got %q, %v", line, err)
 	}
@@ -175,10 +175,10 @@ func TestWrapWide(t *testing.T) {
 }
 
 func TestInterruptAndEnd(t *testing.T) {
-	if _, err, _ := run(t, 80, "张\x03"); !errors.Is(err, wideterm.ErrInterrupt) {
+	if _, _, err := run(t, 80, "张\x03"); !errors.Is(err, wideterm.ErrInterrupt) {
 		t.Errorf("Ctrl-C: got %v, want ErrInterrupt", err)
 	}
-	if _, err, _ := run(t, 80, "\x04"); !errors.Is(err, io.EOF) {
+	if _, _, err := run(t, 80, "\x04"); !errors.Is(err, io.EOF) {
 		t.Errorf("Ctrl-D on an empty line: got %v, want io.EOF", err)
 	}
 }
