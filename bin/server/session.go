@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"atmshop/conf"
 	"atmshop/core"
@@ -54,10 +55,16 @@ func sessionHandler(bank *core.Bank, commands []terminal.Command) sshserve.Handl
 		case err == nil:
 			return 0
 		case errors.Is(err, prompt.ErrInterrupted):
-			fmt.Fprintf(out, "\n%s: interrupted\n", core.ProgramName)
+			fmt.Fprintf(out, "%s: interrupted\n", core.ProgramName)
 			return exitInterrupted
 		case errors.Is(err, errStopping):
-			fmt.Fprintf(out, "\nThe server is stopping, so this session ends; nothing unfinished was changed. Please connect again later.\n")
+			msg := "\nThe server is stopping, so this session ends; nothing unfinished was changed. Please connect again later.\n"
+			if s.Terminal != nil {
+				// Past the terminal, whose prompt is still waiting and would
+				// be drawn again after the message.
+				out, msg = s.Stdout, strings.ReplaceAll(msg, "\n", "\r\n")
+			}
+			io.WriteString(out, msg)
 			return exitStopped
 		default:
 			// The connection has gone (ctx) or the channel failed.

@@ -12,7 +12,8 @@
 // The changes to x/term, marked "wideterm:", are: visualLength and the
 // cursor position use go-runewidth; writeLine moves a wide character that
 // does not fit at the end of a row to the next; setLine, erasing and
-// Ctrl-K blank as many columns as they erase; Ctrl-C returns ErrInterrupt.
+// Ctrl-K blank as many columns as they erase; Ctrl-C returns ErrInterrupt;
+// Ctrl-C and Ctrl-D end the line on the screen as Enter does.
 // x/term's readPasswordLine, used only by its ReadPassword(fd), is left
 // out.
 package wideterm
@@ -630,15 +631,9 @@ func (t *Terminal) handleKey(key rune) (line string, ok bool) {
 			}
 		}
 	case keyEnter, keyLF:
-		t.moveCursorToPos(len(t.line))
-		t.queue([]rune("\r\n"))
 		line = string(t.line)
 		ok = true
-		t.line = t.line[:0]
-		t.pos = 0
-		t.cursorX = 0
-		t.cursorY = 0
-		t.maxLine = 0
+		t.finishLine("")
 	case keyDeleteWord:
 		// Delete zero or more spaces and then one or more characters.
 		t.eraseNPreviousChars(t.countToLeftWord())
@@ -709,6 +704,26 @@ func (t *Terminal) handleKey(key rune) (line string, ok bool) {
 		t.addKeyToLine(key)
 	}
 	return
+}
+
+// finishLine moves the cursor past the line, writes mark and a line
+// break, and starts a new, empty line. (wideterm: Enter's code, shared
+// with Ctrl-C and Ctrl-D.)
+func (t *Terminal) finishLine(mark string) {
+	t.moveCursorToPos(len(t.line))
+	t.queue([]rune(mark + "\r\n"))
+	t.line = t.line[:0]
+	t.pos = 0
+	t.cursorX = 0
+	t.cursorY = 0
+	t.maxLine = 0
+}
+
+// endLine is finishLine, written at once. (wideterm)
+func (t *Terminal) endLine(mark string) {
+	t.finishLine(mark)
+	t.c.Write(t.outBuf)
+	t.outBuf = t.outBuf[:0]
 }
 
 // addKeyToLine inserts the given key at the current position in the current
@@ -888,12 +903,17 @@ func (t *Terminal) readLine() (line string, err error) {
 				break
 			}
 			if !t.pasteActive {
+				// wideterm: both end the line on the screen, as Enter
+				// does, so that what is written next starts on a line of
+				// its own instead of being drawn over by the prompt.
 				if key == keyCtrlD {
 					if len(t.line) == 0 {
+						t.endLine("")
 						return "", io.EOF
 					}
 				}
 				if key == keyCtrlC {
+					t.endLine("^C")
 					return "", ErrInterrupt // wideterm: x/term returns io.EOF
 				}
 				if key == keyPasteStart {

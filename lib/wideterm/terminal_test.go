@@ -174,11 +174,21 @@ func TestWrapWide(t *testing.T) {
 	}
 }
 
+// Ctrl-C and Ctrl-D end the line on the screen, so that what the program
+// writes next is not drawn over by the prompt.
 func TestInterruptAndEnd(t *testing.T) {
-	if _, _, err := run(t, 80, "张\x03"); !errors.Is(err, wideterm.ErrInterrupt) {
+	_, s, err := run(t, 80, "张\x03")
+	if !errors.Is(err, wideterm.ErrInterrupt) {
 		t.Errorf("Ctrl-C: got %v, want ErrInterrupt", err)
 	}
-	if _, _, err := run(t, 80, "\x04"); !errors.Is(err, io.EOF) {
+	if got, want := s.row(0), "> 张^C"; got != want || s.x != 0 || s.y != 1 {
+		t.Errorf("after Ctrl-C the screen shows %q with the cursor at %d,%d; want %q and 0,1", got, s.x, s.y, want)
+	}
+	_, s, err = run(t, 80, "\x04")
+	if !errors.Is(err, io.EOF) {
 		t.Errorf("Ctrl-D on an empty line: got %v, want io.EOF", err)
+	}
+	if s.x != 0 || s.y != 1 {
+		t.Errorf("after Ctrl-D the cursor is at %d,%d, want 0,1", s.x, s.y)
 	}
 }
