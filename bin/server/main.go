@@ -87,8 +87,12 @@ func serve(ctx context.Context, cfg conf.Config, logger *logrus.Logger, bank *co
 	}
 	// A missing or empty file is not fatal: keys are read at every
 	// connection, so the operator can add one without a restart.
-	if n, err := sshserve.AuthorizedKeys(cfg.Server.AuthorizedKeys); err != nil || n == 0 {
-		log.WithError(err).WithField("file", cfg.Server.AuthorizedKeys).Warn("nobody can connect yet: the authorized keys file is missing or holds no key; add a terminal's public key to it (no restart needed)")
+	n, err := sshserve.AuthorizedKeys(cfg.Server.AuthorizedKeys)
+	switch {
+	case err != nil:
+		log.WithError(err).WithField("file", cfg.Server.AuthorizedKeys).Warn("nobody can connect yet: the authorized keys file cannot be read")
+	case n == 0:
+		log.WithField("file", cfg.Server.AuthorizedKeys).Warn("nobody can connect yet: the authorized keys file is missing or holds no key; add a terminal's public key to it (no restart needed)")
 	}
 	l, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
