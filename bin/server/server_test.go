@@ -511,3 +511,45 @@ func TestUnsentConfirmationLogged(t *testing.T) {
 		t.Errorf("the log lacks %q with the unsent confirmation:\n%s", want, s.log())
 	}
 }
+
+// run with no authorized_keys starts, says nobody can connect, listens on
+// the -listen address rather than [server] listen, and ends with nil (exit
+// status 0) when stopped.
+func TestRunWithoutAuthorizedKeys(t *testing.T) {
+	dir := t.TempDir()
+	config, err := os.ReadFile(filepath.Join("..", "start", "testdata", "config.ini"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config = append(config, "\n[server]\nlisten = 127.0.0.1:1\n"...)
+	path := filepath.Join(dir, "conf", "config.ini")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", path, "-listen", "127.0.0.1:0"}, nil, w, io.Discard) }()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if m := listeningLine.FindStringSubmatch(line); m == nil || m[1] == "127.0.0.1:1" {
+		t.Errorf("run with -listen 127.0.0.1:0 says %q", line)
+	}
+	go io.Copy(io.Discard, out)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after a stop: %v, want nil", err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "log", "all2.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "nobody can connect yet: the authorized keys file is missing or holds no key"; !strings.Contains(string(log), want) {
+		t.Errorf("the log lacks %q:\n%s", want, log)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "conf", "host_key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the new host key: %v, %v; want a file of mode 0600", fi, err)
+	}
+}
