@@ -63,7 +63,9 @@ func newHostKey(path string) ([]byte, error) {
 }
 
 // AuthorizedKeys counts the keys in the authorized_keys file at path; a
-// missing file has none, and lines that are not keys are skipped.
+// missing file has none. Lines that are not keys are skipped, and so are
+// keys with options (from=, command=, …), which the server does not
+// enforce.
 func AuthorizedKeys(path string) (int, error) {
 	keys, err := readAuthorizedKeys(path)
 	return len(keys), err
@@ -93,11 +95,15 @@ func readAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 	for {
 		// It skips blank lines, comments and lines that are not a key, as
 		// sshd does, and fails when no key is left.
-		key, _, _, rest, err := ssh.ParseAuthorizedKey(data)
+		key, _, options, rest, err := ssh.ParseAuthorizedKey(data)
 		if err != nil {
 			return keys, nil
 		}
-		keys = append(keys, key)
+		// Options (from=, command=, restrict, …) are not enforced here, so
+		// a key that has any is not let in rather than let in without them.
+		if len(options) == 0 {
+			keys = append(keys, key)
+		}
 		data = rest
 	}
 }

@@ -266,8 +266,11 @@ func (s *Server) serveConn(conn net.Conn, config *ssh.ServerConfig) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer s.closeSession()
-			s.serveChannel(ctx, sess, ch, chReqs, func() { idle.Reset(s.cfg.IdleTimeout) })
+			// The slot is freed before the client hears the exit status,
+			// so that it may open the next session at once.
+			release := sync.OnceFunc(s.closeSession)
+			defer release()
+			s.serveChannel(ctx, sess, ch, chReqs, func() { idle.Reset(s.cfg.IdleTimeout) }, release)
 		}()
 	}
 	// The client has gone (or was closed): end what it left running.
@@ -307,14 +310,15 @@ func (s *Server) closeSession() {
 }
 
 // serveChannel answers the session's requests and, at "shell", runs the
-// handler.
-func (s *Server) serveChannel(ctx context.Context, sess *Session, ch ssh.Channel, reqs <-chan *ssh.Request, active func()) {
+// handler; release frees the session's slot once the handler is done.
+func (s *Server) serveChannel(ctx context.Context, sess *Session, ch ssh.Channel, reqs <-chan *ssh.Request, active, release func()) {
 	stream := &channelStream{ch: ch, active: active, log: sess.Log}
 	done := make(chan int, 1)
 	started := false
 	for {
 		select {
 		case status := <-done:
+			release()
 			sendExit(ch, status)
 			ch.Close()
 			go ssh.DiscardRequests(reqs)
