@@ -159,9 +159,17 @@ func sessionStatus(err error) (int, error) {
 // server. Afterwards no money has appeared or vanished, every ledger
 // replays, and every printed transfer is in the books exactly once. It
 // logs its figures (go test -v -run TestServerConcurrentSessions).
-func TestServerConcurrentSessions(t *testing.T) {
+func TestServerConcurrentSessions(t *testing.T) { serverConcurrentSessions(t, false) }
+
+// TestServerConcurrentSessionsPostgres is the same on PostgreSQL.
+func TestServerConcurrentSessionsPostgres(t *testing.T) { serverConcurrentSessions(t, true) }
+
+func serverConcurrentSessions(t *testing.T, postgres bool) {
 	const sessions, transfersEach = 50, 20
 	sb := newSandbox(t, busyUsers...)
+	if postgres {
+		sb.usePostgres()
+	}
 	s := startServer(t, sb)
 	rng := mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
 	inputs := make([]string, sessions)
