@@ -19,6 +19,7 @@ import (
 
 	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
+	"atmshop/core"
 	"atmshop/core/terminal"
 	"atmshop/lib/sshserve"
 )
@@ -551,5 +552,52 @@ func TestRunWithoutAuthorizedKeys(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "conf", "host_key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("the new host key: %v, %v; want a file of mode 0600", fi, err)
+	}
+}
+
+// A transfer under way when the server starts to stop is finished and
+// reported, and only then is the session told and ended.
+func TestStopLetsATransferFinish(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	commands := append(terminal.Commands(), terminal.Command{
+		Key: "t", Label: "Slow transfer", Help: "sends bob 1.00 once the test says so (a test of the server)", Access: terminal.LoggedIn,
+		Run: func(ctx context.Context, app *terminal.App) error {
+			close(entered)
+			<-release
+			ref, err := app.Bank().Transfer(ctx, core.TransferRequest{Ref: core.NewTransferRef(), From: app.User(), To: "bob", Amount: 100})
+			if err == nil {
+				app.Printf("Transferred 1.00 to bob (ref %s).\n", ref)
+			}
+			return err
+		},
+	})
+	s := startServer(t, commands, "")
+	sess, err := s.client().NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sess.Stdin, sess.Stdout = strings.NewReader("alice\nalice-pw\nt\n2\nq\n"), &out
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	go s.stop()
+	// Wait (a hang guard aside) until the server has begun to stop.
+	for guard := time.After(hangGuard); !strings.Contains(s.log(), "stopping: no new connections"); {
+		select {
+		case <-guard:
+			t.Fatal("hang guard: the server did not begin to stop")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	close(release)
+	status := exitStatus(t, sess.Wait())
+	if !strings.Contains(out.String(), "Transferred 1.00 to bob (ref t-") || !strings.HasSuffix(out.String(), "The server is stopping, so this session ends; nothing unfinished was changed. Please connect again later.\n") || strings.Contains(out.String(), "Balance:") || status != exitStopped {
+		t.Errorf("exit status %d, output:\n%s", status, out.String())
+	}
+	s.shutdown()
+	if !strings.Contains(s.log(), "][INFO][transfer amount=1.00 from=alice") {
+		t.Errorf("the transfer is not in the log:\n%s", s.log())
 	}
 }
