@@ -221,6 +221,15 @@ func (s *Server) serveConn(conn net.Conn, config *ssh.ServerConfig) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	s.mu.Lock()
+	select {
+	case <-s.stopping:
+		// Shutdown has closed the connections it knew: this one, which
+		// finished its handshake since, is closed here.
+		s.mu.Unlock()
+		sconn.Close()
+		return
+	default:
+	}
 	s.nextID++
 	id := "s" + strconv.Itoa(s.nextID)
 	s.conns[sconn] = true
