@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, time.Now, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/crypto/ssh"
@@ -68,7 +69,7 @@ func serveOne(configPath string, stdin io.Reader, stdout, stderr io.Writer) (sta
 		return 0, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, time.Now, stdout, stderr)
 	if err != nil {
 		cancel()
 		return 0, err

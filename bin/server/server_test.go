@@ -86,7 +86,7 @@ func (s *testServer) start(commands []terminal.Command) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	bank, logger, closeBank, err := openbank.Open(ctx, cfg, io.Discard, io.Discard)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, time.Now, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
 	"atmshop/bin/internal/cmdline"
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	bank, logger, closeBank, err := openbank.Open(ctx, cfg, stdout, stderr)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, time.Now, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -23,21 +23,22 @@ import (
 // Open sets up logging ([logging]; the console is stderr), opens the
 // store, fixes the bank's zone and creates the users of the file that are
 // not in the store yet. Waits for another copy's data lock are announced
-// on stdout. The returned function closes the store and the log file; call
-// it whatever the error of what follows.
-func Open(ctx context.Context, cfg conf.Config, stdout, stderr io.Writer) (*core.Bank, *logrus.Logger, func() error, error) {
+// on stdout. now is the bank's clock (time.Now but in tests). The returned
+// function closes the store and the log file; call it whatever the error
+// of what follows.
+func Open(ctx context.Context, cfg conf.Config, now func() time.Time, stdout, stderr io.Writer) (*core.Bank, *logrus.Logger, func() error, error) {
 	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	bank, closeStore, err := openBank(ctx, cfg, logger, stdout)
+	bank, closeStore, err := openBank(ctx, cfg, now, logger, stdout)
 	if err != nil {
 		return nil, nil, nil, errors.Join(err, logFile.Close())
 	}
 	return bank, logger, func() error { return errors.Join(closeStore(), logFile.Close()) }, nil
 }
 
-func openBank(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer) (*core.Bank, func() error, error) {
+func openBank(ctx context.Context, cfg conf.Config, now func() time.Time, logger *logrus.Logger, stdout io.Writer) (*core.Bank, func() error, error) {
 	store, closeStore, err := openStore(ctx, cfg, logger, stdout)
 	if err != nil {
 		return nil, nil, err
@@ -45,7 +46,7 @@ func openBank(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdou
 	bank := &core.Bank{
 		Store:    store,
 		Settings: cfg.App,
-		Now:      time.Now,
+		Now:      now,
 		Log:      logger.WithField(conf.ComponentField, "core"),
 	}
 	// The zone decides which month file an entry goes to, so it is fixed
