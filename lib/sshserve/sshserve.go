@@ -83,8 +83,8 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	conns    map[*ssh.ServerConn]bool
-	sessions int
-	ended    chan struct{} // a signal when a session ends
+	sessions int            // open, counted against MaxSessions
+	running  sync.WaitGroup // sessions whose channel is not yet closed
 	nextID   int
 	stopping chan struct{}
 	idle     sync.WaitGroup // every connection's goroutines
@@ -97,7 +97,6 @@ func New(cfg Config, handler Handler) *Server {
 		handler:  handler,
 		limiter:  newAddressLimiter(cfg.ConnectionsPerMinute),
 		conns:    map[*ssh.ServerConn]bool{},
-		ended:    make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 }
@@ -161,13 +160,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.listener.Close()
 	}
 	s.mu.Unlock()
+	// No session starts from now on (openSession), so the wait is for
+	// those open: each ends after its exit status is sent.
+	ended := make(chan struct{})
+	go func() { s.running.Wait(); close(ended) }()
 	var err error
-	for s.openSessions() > 0 && err == nil {
-		select {
-		case <-s.ended:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
 	s.mu.Lock()
 	for c := range s.conns {
@@ -176,12 +177,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	s.idle.Wait()
 	return err
-}
-
-func (s *Server) openSessions() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions
 }
 
 func (s *Server) sshConfig() *ssh.ServerConfig {
@@ -265,6 +260,7 @@ func (s *Server) serveConn(conn net.Conn, config *ssh.ServerConfig) {
 		ch, chReqs, err := nc.Accept()
 		if err != nil {
 			s.closeSession()
+			s.running.Done()
 			continue
 		}
 		sess := &Session{
@@ -275,6 +271,7 @@ func (s *Server) serveConn(conn net.Conn, config *ssh.ServerConfig) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.running.Done()
 			// The slot is freed before the client hears the exit status,
 			// so that it may open the next session at once.
 			release := sync.OnceFunc(s.closeSession)
@@ -305,6 +302,7 @@ func (s *Server) openSession() bool {
 		return false
 	}
 	s.sessions++
+	s.running.Add(1) // under mu, before Shutdown can close stopping and wait
 	return true
 }
 
@@ -312,10 +310,6 @@ func (s *Server) closeSession() {
 	s.mu.Lock()
 	s.sessions--
 	s.mu.Unlock()
-	select {
-	case s.ended <- struct{}{}:
-	default: // a signal is already waiting
-	}
 }
 
 // serveChannel answers the session's requests and, at "shell", runs the
