@@ -74,6 +74,8 @@ type Config struct {
 	Language core.Language
 	Log      Logging
 	App      core.Settings
+	// Server is how bin/server serves the app over SSH.
+	Server Server
 	// Users are the users declared in the file, in file order.
 	Users []core.UserSeed
 }

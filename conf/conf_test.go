@@ -324,7 +324,7 @@ func TestLoadErrors(t *testing.T) {
 		{"due_day 32", "[credit]\ndue_day = 32\n", []string{`[credit] due_day = "32": want a whole number`}},
 		{"minimum_payment_percent 101", "[credit]\nminimum_payment_percent = 101\n", []string{`[credit] minimum_payment_percent = "101": want a whole number`}},
 		{"unknown credit key", "[credit]\ninterest = 1%\n", []string{`[credit] "interest": unknown key; [credit] takes statement_day, due_day, daily_interest, minimum_payment_percent`}},
-		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [credit], [bank], [ui], [shop], and a user's section needs a password key`}},
+		{"unknown section", "[loging]\ndir = log\n", []string{`unknown section "[loging]": settings sections are [DEFAULT], [storage], [security], [logging], [atm], [credit], [bank], [ui], [server], [shop], and a user's section needs a password key`}},
 		{"section names are case-sensitive", "[Logging]\ndir = log\n", []string{`unknown section "[Logging]"`}},
 		{"section twice", "[alex]\npassword = x\n[alex]\nmoney = 5\n", []string{`section "[alex]" appears twice`}},
 		{"key twice", "[alex]\npassword = x\nmoney = 1\nmoney = 2\n", []string{`"[alex]": "money" is given more than once`}},

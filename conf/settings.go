@@ -83,6 +83,7 @@ var settingsSections = []section{
 		timeZone("time_zone", "", func(c *Config, name string) { c.TimeZone = name }),
 	}},
 	uiSection,
+	serverSection,
 	// The catalog defaults to empty: the shop sells what [shop] lists.
 	{shopSection, nil},
 }
@@ -190,9 +191,15 @@ func amount(key, def string, set func(*Config, core.Money)) setting {
 // does with BASE_DIR, so that the app finds db/ and log/ whatever the
 // working directory.
 func folder(key, def string, set func(*Config, string)) setting {
+	return projectPath(key, def, "want a folder, absolute or relative to the project root", set)
+}
+
+// projectPath resolves a relative path against the project root; want
+// says what is allowed.
+func projectPath(key, def, want string, set func(*Config, string)) setting {
 	return setting{key, def, func(c *Config, v string) error {
 		if v == "" || !printable(v) {
-			return errors.New("want a folder, absolute or relative to the project root")
+			return errors.New(want)
 		}
 		if !filepath.IsAbs(v) {
 			v = filepath.Join(c.Root, v)

@@ -31,15 +31,8 @@ func concurrentProcesses(t *testing.T, postgres bool) {
 	}
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	inputs := make([]string, len(busyUsers))
-	for i, me := range busyUsers {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s\n%s\n", me.name, me.password)
-		for range transfersEach {
-			to := busyUsers[(i+1+rng.IntN(len(busyUsers)-1))%len(busyUsers)]
-			fmt.Fprintf(&b, "3\n%s\n%s\ny\n", to.name, yuan(1+rng.Int64N(2000)))
-		}
-		b.WriteString("q\n")
-		inputs[i] = b.String()
+	for i := range busyUsers {
+		inputs[i] = transfersInput(rng, i, transfersEach)
 	}
 
 	results := make([]result, len(inputs))
@@ -85,24 +78,7 @@ func concurrentProcesses(t *testing.T, postgres bool) {
 	if len(bk.accounts) != seed.users+len(busyUsers) {
 		t.Errorf("%d accounts, want %d", len(bk.accounts), seed.users+len(busyUsers))
 	}
-	totals := bk.check(t, seed.openingFen+busyOpeningFen)
-	for kind, total := range totals {
-		if kind != "opening" && kind != "transfer_in" && kind != "transfer_out" {
-			t.Errorf("only transfers were made, yet the ledgers hold %d fen of %s", total, kind)
-		}
-	}
-	checkConfirmed(t, bk, confirmed)
-	outs := 0
-	for _, entries := range bk.ledgers {
-		for _, e := range entries {
-			if e.Kind == "transfer_out" {
-				outs++
-			}
-		}
-	}
-	if outs != len(confirmed) {
-		t.Errorf("%d transfers were printed as done, but the ledgers hold %d transfer_out entries", len(confirmed), outs)
-	}
+	auditTransfers(t, bk, seed.openingFen+busyOpeningFen, confirmed)
 
 	// The log: whole lines only, one per transfer and one start per process.
 	lines := logLines(t, sb)
@@ -130,4 +106,41 @@ func concurrentProcesses(t *testing.T, postgres bool) {
 		t.Errorf("the log says %d programs started, want %d", started, len(inputs))
 	}
 	t.Logf("%d transfers confirmed, %d log lines", len(confirmed), len(lines))
+}
+
+// auditTransfers checks books in which only transfers were made: they add
+// up (books.check), and hold every confirmed transfer and no other.
+func auditTransfers(t testing.TB, bk *books, wantOpening int64, confirmed []confirmation) {
+	t.Helper()
+	totals := bk.check(t, wantOpening)
+	for kind, total := range totals {
+		if kind != "opening" && kind != "transfer_in" && kind != "transfer_out" {
+			t.Errorf("only transfers were made, yet the ledgers hold %d fen of %s", total, kind)
+		}
+	}
+	checkConfirmed(t, bk, confirmed)
+	outs := 0
+	for _, entries := range bk.ledgers {
+		for _, e := range entries {
+			if e.Kind == "transfer_out" {
+				outs++
+			}
+		}
+	}
+	if outs != len(confirmed) {
+		t.Errorf("%d transfers were printed as done, but the ledgers hold %d transfer_out entries", len(confirmed), outs)
+	}
+}
+
+// transfersInput is a whole session of busyUsers[me]: log in, send
+// transfers of random amounts (0.01 to 20.00) to random others, quit.
+func transfersInput(rng *rand.Rand, me, transfers int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n%s\n", busyUsers[me].name, busyUsers[me].password)
+	for range transfers {
+		to := busyUsers[(me+1+rng.IntN(len(busyUsers)-1))%len(busyUsers)]
+		fmt.Fprintf(&b, "3\n%s\n%s\ny\n", to.name, yuan(1+rng.Int64N(2000)))
+	}
+	b.WriteString("q\n")
+	return b.String()
 }

@@ -20,16 +20,13 @@ import (
 	"time"
 	_ "time/tzdata" // [bank] time_zone names load on any machine
 
-	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
 
+	"atmshop/bin/internal/cmdline"
+	"atmshop/bin/internal/openbank"
 	"atmshop/conf"
 	"atmshop/core"
-	"atmshop/core/filestore"
-	"atmshop/core/pgstore"
 	"atmshop/core/terminal"
-	"atmshop/lib/docstore"
-	"atmshop/lib/localzone"
 )
 
 // stopSignals end the program the way Ctrl-C does: the terminal is put
@@ -66,49 +63,20 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 	flags := flag.NewFlagSet(core.ProgramName, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", filepath.Join("conf", "config.ini"), "the configuration file")
-	if err := flags.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected argument %q\n", flags.Arg(0))
-		flags.Usage()
-		return usageError{errors.New("unexpected argument")}
+	if err := cmdline.Parse(flags, args); err != nil {
+		return err
 	}
 
 	cfg, err := conf.Load(*configPath)
 	if err != nil {
 		return err
 	}
-	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, logFile.Close()) }()
-
 	lang := terminal.ChooseLanguage(cfg.Language, getenv)
-	store, closeStore, err := openStore(ctx, cfg, logger, stdout, lang)
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, now, lang, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, closeStore()) }()
-
-	bank := &core.Bank{
-		Store:    store,
-		Settings: cfg.App,
-		Now:      now,
-		Log:      logger.WithField("component", "core"),
-	}
-	// The zone decides which month file an entry goes to, so it is fixed
-	// before Bootstrap writes opening balances.
-	if err := bank.SetUpZone(ctx, cfg.TimeZone, localzone.Name); err != nil {
-		return lockTimedOut(err, cfg)
-	}
-	if err := bank.SetUpBooks(ctx); err != nil {
-		return lockTimedOut(err, cfg)
-	}
-	if err := bank.Bootstrap(ctx, cfg.Users); err != nil {
-		return lockTimedOut(err, cfg)
-	}
+	defer func() { err = errors.Join(err, closeBank()) }()
 	app, err := terminal.New(bank, stdin, stdout, terminal.Options{
 		Language: lang,
 		Color:    colorWanted(stdout, getenv),
@@ -125,58 +93,17 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 // dumb one, and NO_COLOR (no-color.org) is unset or empty.
 func colorWanted(stdout io.Writer, getenv func(string) string) bool {
 	f, ok := stdout.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	return ok && term.IsTerminal(int(f.Fd())) && terminal.ColorAllowed(getenv)
 }
-
-// openStore opens the store [storage] driver names, and how to close it.
-func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, stdout io.Writer, lang core.Language) (core.Store, func() error, error) {
-	if cfg.Driver == conf.DriverPostgres {
-		// Its errors name the host and database, never the password.
-		store, err := pgstore.Open(ctx, cfg.DSN)
-		if err != nil {
-			return nil, nil, err
-		}
-		return store, func() error { store.Close(); return nil }, nil
-	}
-	// Before Open, which creates the folder when it is missing.
-	conf.WarnIfDataFolderOpen(logger.WithField(conf.ComponentField, "main"), cfg.DBDir)
-	storeLog := logger.WithFields(logrus.Fields{conf.ComponentField: "store", core.FileOnlyField: true})
-	store, err := filestore.Open(ctx, cfg.DBDir, docstore.Options{
-		LockTimeout: cfg.LockTimeout,
-		// After the commit point: the change is done, finishing it is the
-		// store's business, and the operator reads about it in the log.
-		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
-		OnLockWait: func() {
-			io.WriteString(stdout, terminal.Translate(lang, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName))
-		},
-	})
-	if err != nil {
-		return nil, nil, lockTimedOut(err, cfg)
-	}
-	return store, store.Close, nil
-}
-
-// lockTimedOut words a start-up that gave up waiting for another copy of
-// the program, for the operator who started this one; other errors pass.
-func lockTimedOut(err error, cfg conf.Config) error {
-	if errors.Is(err, core.ErrBusy) {
-		return fmt.Errorf("another copy of %s has held the data in %s for more than %s (lock_timeout); try again when it is done, or stop it", core.ProgramName, cfg.DBDir, cfg.LockTimeout)
-	}
-	return err
-}
-
-// usageError is a mistake on the command line (exit status 2), already
-// reported with the usage text.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
 
 // exitCode reports err on stderr and picks the exit status: 0 for a normal
 // end, 128 + the signal's number when a signal stopped it (130 for Ctrl-C,
 // as shells do), 2 for bad usage, 1 otherwise. cause is the context's
 // cause, a signalled when a signal ended it.
 func exitCode(err, cause error, stderr io.Writer) int {
-	var usage usageError
+	if status, ok := cmdline.UsageExit(err); ok { // the flag package has printed it
+		return status
+	}
 	var sig signalled
 	switch {
 	case err == nil:
@@ -191,11 +118,6 @@ func exitCode(err, cause error, stderr io.Writer) int {
 			return 128 + int(n)
 		}
 		return 1
-	case errors.As(err, &usage): // the flag package has printed it
-		if errors.Is(usage.err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
 	default:
 		fmt.Fprintf(stderr, "%s: %v\n", core.ProgramName, err)
 		return 1

@@ -21,7 +21,7 @@ import (
 // a prompt. Build it with New and call Run.
 type App struct {
 	bank   *core.Bank
-	prompt *prompt.Prompter
+	prompt Prompter
 	out    io.Writer
 	log    *logrus.Entry
 	menu   *Menu
@@ -56,10 +56,21 @@ var (
 	errSessionChanged = errors.New("session changed hands")
 )
 
+// Prompter asks a question and reads the answer: a line, or a password
+// (without echo on a terminal). *prompt.Prompter is one. An answer longer
+// than prompt.MaxLine is prompt.ErrTooLong; the end of input is io.EOF.
+type Prompter interface {
+	Line(ctx context.Context, question string) (string, error)
+	Password(ctx context.Context, question string) (string, error)
+}
+
 // New builds the app around a bank, reading answers from in and writing
 // to out, speaking and colouring as opts say.
 func New(bank *core.Bank, in io.Reader, out io.Writer, opts Options) (*App, error) {
-	return newApp(bank, in, out, opts, Commands(), AdminCommands())
+	if opts.Commands == nil {
+		opts.Commands = Commands()
+	}
+	return newApp(bank, in, out, opts, opts.Commands, AdminCommands())
 }
 
 // newApp validates both menus and the message catalog before anything is
@@ -84,7 +95,11 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, ad
 	if err != nil {
 		return nil, fmt.Errorf("admin menu: %w", err)
 	}
-	return &App{bank: bank, prompt: prompt.New(in, out), out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers}, nil
+	answers := opts.Prompter
+	if answers == nil {
+		answers = prompt.New(in, out)
+	}
+	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input

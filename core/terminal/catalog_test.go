@@ -21,7 +21,7 @@ import (
 
 // messagePackages are the packages whose words reach a person: the rules'
 // refusals, the screens, and the program's words before the screens.
-var messagePackages = []string{"atmshop/core", "atmshop/core/terminal", "atmshop/bin/start"}
+var messagePackages = []string{"atmshop/core", "atmshop/core/terminal", "atmshop/bin/start", "atmshop/bin/internal/openbank", "atmshop/bin/server"}
 
 // messageFuncs are the functions that take words for a person, in English,
 // and the position of the format among their arguments. They belong to
