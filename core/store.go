@@ -90,6 +90,11 @@ var (
 	// long for the store's lock: another copy of atmshop holds it,
 	// stopped or hung.
 	ErrBusy = errors.New("another copy of " + ProgramName + " is using the data")
+	// ErrOutcomeUnknown is wrapped by the error of a transaction that may
+	// or may not have been applied: the store lost its link to a database
+	// server after asking it to commit, and could not find out. It is
+	// never retried (it may be done); the person is told to check.
+	ErrOutcomeUnknown = errors.New("the outcome of the transaction is unknown")
 )
 
 // Month is a calendar month of the ledger. An entry belongs to the month

@@ -188,7 +188,7 @@ func TestLostCommitReplyUnknownOutcome(t *testing.T) {
 		p.cutNext(true)
 		return nil
 	})
-	if err == nil || !strings.Contains(err.Error(), "outcome could not be looked up") || tries != 1 {
+	if !errors.Is(err, core.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "outcome could not be looked up") || tries != 1 {
 		t.Errorf("Update: %v after %d tries; want the outcome reported unknown after 1", err, tries)
 	}
 	direct, err := pgstore.Open(ctx, dsn)

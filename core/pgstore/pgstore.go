@@ -269,7 +269,7 @@ func (e *unknownOutcome) Error() string {
 	return fmt.Sprintf("postgres at %s: the connection failed after COMMIT was sent and the outcome could not be looked up: %s", e.where, safeMessage(e.err))
 }
 
-func (e *unknownOutcome) Unwrap() error { return e.err }
+func (e *unknownOutcome) Unwrap() []error { return []error{core.ErrOutcomeUnknown, e.err} }
 
 // mapErr turns the server's errors into the port's.
 func (s *Store) mapErr(err error) error {

@@ -184,6 +184,11 @@ func (a *App) report(err error) error {
 	case errors.Is(err, core.ErrBusy):
 		a.log.WithError(err).WithFields(logrus.Fields{"user": a.session.User, core.FileOnlyField: true}).Warn("gave up waiting for the data lock")
 		a.Printf("Another copy of %s has been using the bank's data for too long; nothing was changed. Please try again in a moment.\n", core.ProgramName)
+	case errors.Is(err, core.ErrOutcomeUnknown):
+		// Not "nothing was changed": it may have been done.
+		id := core.NewIncident()
+		a.log.WithError(err).WithFields(logrus.Fields{"incident": id, "user": a.session.User, core.FileOnlyField: true}).Error("outcome unknown: the link to the database was lost at commit")
+		a.Printf("Sorry, the link to the bank's data was lost just as this was being saved, so we cannot tell whether it was done. Check your balance or statement before you try again. Incident %s (quote it to the bank).\n", id)
 	default:
 		what := "internal error"
 		if errors.Is(err, core.ErrCorrupt) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -442,4 +443,37 @@ func TestLongAnswerIsQuotedWhole(t *testing.T) {
 	out := f.script(t, "alice", "alice-pw", strings.Repeat("a", 39)+"密密", "q")
 	assertContains(t, out, `Unknown choice "`+strings.Repeat("a", 39)+`密…"`)
 	assertLacks(t, out, `\x`)
+}
+
+// lostReply is a store whose Update applies fn and then, as a database
+// whose link dropped at COMMIT, cannot say so.
+type lostReply struct{ core.Store }
+
+func (s lostReply) Update(ctx context.Context, fn func(core.Tx) error) error {
+	if err := s.Store.Update(ctx, fn); err != nil {
+		return err
+	}
+	return fmt.Errorf("commit: %w", core.ErrOutcomeUnknown)
+}
+
+// A transfer whose outcome the store cannot tell is not reported as
+// "nothing was changed" (here it was made): the person is told to check.
+func TestUnknownOutcomeIsNotReportedAsNothingChanged(t *testing.T) {
+	f := newFixture(t)
+	f.Bank.Store = lostReply{f.Bank.Store}
+	out := f.script(t, "alice", "alice-pw", "3", "bob", "10", "y", "q")
+	assertContains(t, out, "we cannot tell whether it was done. Check your balance or statement before you try again.")
+	assertLacks(t, out, "nothing was changed", "Transferred")
+	m := incidentRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no incident id in the output:\n%s", out)
+	}
+	logged := false
+	for _, e := range f.Logs.AllEntries() {
+		err, _ := e.Data[logrus.ErrorKey].(error)
+		logged = logged || e.Data["incident"] == m[1] && e.Data[core.FileOnlyField] == true && errors.Is(err, core.ErrOutcomeUnknown)
+	}
+	if !logged {
+		t.Errorf("no file-only log entry for %s with the store's error", m[1])
+	}
 }
