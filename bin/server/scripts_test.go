@@ -72,8 +72,9 @@ func serveOne(configPath string, now func() time.Time, environ []string, stdin i
 		return 0, err
 	}
 	cfg.Server.Listen = "127.0.0.1:0"
-	// Every run is a server and a terminal with keys of their own, so runs
-	// at once (credit_interest's four) never replace each other's.
+	// Every run is a server and a terminal with keys of their own: runs at
+	// once (credit_interest's four) would otherwise overwrite each other's
+	// authorized key and race to create the host key.
 	keys, err := os.MkdirTemp("", "keys")
 	if err != nil {
 		return 0, err
