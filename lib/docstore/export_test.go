@@ -18,7 +18,14 @@ const (
 // CommitWithoutApply runs fn like Update but stops once the writes are
 // durable in the journal, like a process killed right after its fsync.
 func CommitWithoutApply(s *Store, fn func(tx *Tx) error) error {
-	return s.run(context.Background(), true, fn, s.appendRecord)
+	r := &request{ctx: context.Background(), fn: fn, done: make(chan outcome, 1)}
+	if err := s.locked(r.ctx, func() error {
+		s.runBatch([]*request{r}, false)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return (<-r.done).result()
 }
 
 // WithoutFastPath makes the RootFS made from now on use os.Root for every

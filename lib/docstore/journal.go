@@ -72,6 +72,12 @@ type journal struct {
 	// applied yet, in journal order: committed, so every read sees them
 	// over the files. catchUp sets it at the start of each transaction.
 	pending []record
+
+	// staged holds the encoded records of the batch being run (see
+	// runBatch), to be written at size; unsynced holds the same records
+	// decoded. Reads see them after the pending ones (see overlay).
+	staged   []byte
+	unsynced []record
 }
 
 // record is one journal record: its offset, the offset after it and its
@@ -163,9 +169,25 @@ func (j *journal) setApplied(off int64) error {
 	return err
 }
 
-// touches reports whether a pending record writes name.
-func (j *journal) touches(name string) bool {
+// overlay yields the records that reads see over the files, in journal
+// order: the pending ones, then those staged by the batch's earlier
+// transactions.
+func (j *journal) overlay(yield func(record) bool) {
 	for _, r := range j.pending {
+		if !yield(r) {
+			return
+		}
+	}
+	for _, r := range j.unsynced {
+		if !yield(r) {
+			return
+		}
+	}
+}
+
+// touches reports whether a record of the overlay writes name.
+func (j *journal) touches(name string) bool {
+	for r := range j.overlay {
 		for _, o := range r.ops {
 			if o.name == name {
 				return true
@@ -339,12 +361,12 @@ func (o *op) over(data []byte, err error) ([]byte, error) {
 	return append(data, o.data...), nil
 }
 
-// stored returns the committed content of name: the file, with the
-// pending records' writes over it. A missing file gives an error that
-// matches fs.ErrNotExist.
+// stored returns the content of name as a transaction sees it: the file,
+// with the writes of the overlay's records over it. A missing file gives
+// an error that matches fs.ErrNotExist.
 func (s *Store) stored(name string) ([]byte, error) {
 	data, err := s.readFile(name)
-	for _, r := range s.j.pending {
+	for r := range s.j.overlay {
 		for _, o := range r.ops {
 			if o.name == name {
 				data, err = o.over(data, err)
@@ -352,41 +374,6 @@ func (s *Store) stored(name string) ([]byte, error) {
 		}
 	}
 	return data, err
-}
-
-// appendRecord writes ops to the journal as one record and fsyncs it: from
-// then on the transaction is committed.
-func (s *Store) appendRecord(j *journal, ops []*op) error {
-	if j.version >= 2 {
-		if err := s.setBefore(ops); err != nil {
-			return err
-		}
-	}
-	rec, err := encodeRecord(ops, j.version, j.gen)
-	if err != nil {
-		return err
-	}
-	end := j.size + int64(len(rec))
-	if j.version >= 2 && end > j.phys {
-		// Zero-fill the next chunk with this record: the records after
-		// it then change neither the file's size nor its blocks.
-		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
-	}
-	_, err = j.file.f.WriteAt(rec, j.size)
-	if err == nil {
-		err = s.datasync(j.file.f)
-	}
-	if err != nil {
-		// The caller will hear that the transaction failed, so the next
-		// transaction must not find the record and apply it.
-		if terr := j.undo(j.size, int64(len(rec))); terr != nil {
-			err = errors.Join(err, terr)
-		}
-		return fmt.Errorf("commit: %w", err)
-	}
-	j.phys = max(j.phys, j.size+int64(len(rec)))
-	j.size = end
-	return nil
 }
 
 // undo takes back a write of n bytes at off, the journal's end, that did

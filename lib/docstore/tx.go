@@ -216,7 +216,7 @@ func (tx *Tx) List(dir string) ([]string, error) {
 			names = append(names, path.Base(w.name))
 		}
 	}
-	for _, r := range tx.s.j.pending {
+	for r := range tx.s.j.overlay {
 		for _, w := range r.ops {
 			if path.Dir(w.name) == parent {
 				names = append(names, path.Base(w.name))
@@ -314,7 +314,7 @@ func (tx *Tx) remember(name string, data []byte, err error) {
 }
 
 // setBefore sets the before-state of the ops that a Get of their file
-// already read; appendRecord reads the rest.
+// already read; stage reads the rest.
 func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
 		if tail, ok := tx.tails[o.name]; ok && !o.put && !o.hasBefore && int64(len(tail)) <= o.off && o.off == tx.sizes[o.name] {

@@ -1,0 +1,311 @@
+package docstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Group commit: see "Group commit" in the package documentation.
+
+const (
+	// maxBatch bounds the transactions of one batch, and maxBatchBytes
+	// the records it stages before the rest wait for the next batch: a
+	// batch's records are held in memory and written in one piece.
+	maxBatch      = 64
+	maxBatchBytes = journalChunk
+)
+
+// request is one Update waiting to be committed.
+type request struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan outcome // buffered; written once, by the committer or by withdraw
+}
+
+// outcome is what a request's Update returns: err, or panicked raised
+// again in the caller's goroutine. fromFn says that err (or nil) is what
+// fn returned, so it rests on what fn read.
+type outcome struct {
+	err      error
+	panicked any
+	fromFn   bool
+}
+
+func (o outcome) result() error {
+	if o.panicked != nil {
+		panic(o.panicked)
+	}
+	return o.err
+}
+
+// submit queues fn and waits for its outcome. Whichever waiting goroutine
+// gets the Store's semaphore becomes the committer: it takes the file
+// lock, then the queue, and runs it as a batch (see runBatch). A request
+// still in the queue when its context ends, or when its wait for the lock
+// times out, is withdrawn and fails with nothing written; once a committer
+// has taken it, its outcome is the batch's.
+func (s *Store) submit(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("docstore: %w", err)
+	}
+	r := &request{ctx: ctx, fn: fn, done: make(chan outcome, 1)}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, r)
+	s.queueMu.Unlock()
+	w := s.newWait(ctx)
+	for {
+		select {
+		case o := <-r.done:
+			return o.result()
+		default:
+		}
+		d, err := w.next()
+		if err != nil {
+			s.withdraw(r, err)
+			return (<-r.done).result()
+		}
+		t := time.NewTimer(d)
+		select {
+		case o := <-r.done:
+			t.Stop()
+			return o.result()
+		case s.sem <- struct{}{}:
+			t.Stop()
+			s.lead(r, w)
+		case <-ctx.Done():
+			t.Stop()
+			s.withdraw(r, ctx.Err())
+			return (<-r.done).result()
+		case <-t.C:
+		}
+	}
+}
+
+// lead is a committer's turn, holding the semaphore (which it frees): r's
+// goroutine, through w, waits for the file lock and commits a batch from
+// the queue. No batch runs without the semaphore, so r is either done
+// already or still queued; a failure to get the file lock withdraws r.
+func (s *Store) lead(r *request, w *lockWait) {
+	defer func() { <-s.sem }()
+	if len(r.done) > 0 {
+		return
+	}
+	err := errClosed
+	if !s.closed {
+		err = s.fileLocked(w, func() error {
+			s.runBatch(s.take(), true)
+			return nil
+		})
+	}
+	if err != nil && !s.withdraw(r, err) {
+		// r was committed; only the unlock failed.
+		s.warn(err)
+	}
+}
+
+// take removes up to maxBatch requests from the front of the queue.
+func (s *Store) take() []*request {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	n := min(len(s.queue), maxBatch)
+	batch := slices.Clone(s.queue[:n])
+	s.queue = slices.Delete(s.queue, 0, n)
+	return batch
+}
+
+// requeue puts requests a batch had no room for back at the front of the
+// queue, in their order.
+func (s *Store) requeue(rs []*request) {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	s.queue = append(slices.Clone(rs), s.queue...)
+}
+
+// withdraw takes r out of the queue and fails it with err, if it is still
+// queued, and reports whether it was.
+func (s *Store) withdraw(r *request, err error) bool {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	i := slices.Index(s.queue, r)
+	if i < 0 {
+		return false
+	}
+	s.queue = slices.Delete(s.queue, i, i+1)
+	r.done <- outcome{err: fmt.Errorf("docstore: %w", err)}
+	return true
+}
+
+// runBatch runs the requests' functions one after another, holding the
+// lock, each in its own transaction that sees the writes of those before
+// it (staged, not yet durable), and commits every record staged with one
+// journal write and one sync. Then it tells each request its outcome:
+// fn's result once the batch is durable; if the write or sync fails,
+// that failure for every request from the first that staged a record on
+// (the earlier ones read only committed data). apply is false only in
+// tests that stop at the commit point, like a process killed there.
+func (s *Store) runBatch(batch []*request, apply bool) {
+	j := &s.j
+	defer j.release()
+	outs := make([]outcome, len(batch))
+	if err := s.begin(j); err != nil {
+		for i := range outs {
+			outs[i].err = fmt.Errorf("docstore: %w", err)
+		}
+		deliver(batch, outs)
+		return
+	}
+	first := -1
+	for i, r := range batch {
+		if len(j.staged) >= maxBatchBytes {
+			s.requeue(batch[i:])
+			batch, outs = batch[:i], outs[:i]
+			break
+		}
+		if err := r.ctx.Err(); err != nil {
+			outs[i].err = fmt.Errorf("docstore: %w", err)
+			continue
+		}
+		var staged bool
+		staged, outs[i] = s.runOne(j, r.fn)
+		if staged && first < 0 {
+			first = i
+		}
+	}
+	if first >= 0 {
+		if err := s.flush(j); err != nil {
+			err = fmt.Errorf("docstore: %w", err)
+			for i := first; i < len(outs); i++ {
+				if outs[i].fromFn && outs[i].panicked == nil {
+					outs[i] = outcome{err: err}
+				}
+			}
+			// No rememberJournal: the next transaction starts a new epoch.
+			deliver(batch, outs)
+			return
+		}
+		if apply {
+			s.applyStaged(j)
+		} else {
+			j.unsynced = nil
+		}
+	}
+	s.rememberJournal(j)
+	deliver(batch, outs)
+}
+
+// deliver tells each request its outcome.
+func deliver(batch []*request, outs []outcome) {
+	for i, r := range batch {
+		r.done <- outs[i]
+	}
+}
+
+// runOne runs fn in a new transaction of the batch and stages its writes,
+// if any, reporting whether it did. A panic in fn is caught and handed to
+// the caller's goroutine.
+func (s *Store) runOne(j *journal, fn func(*Tx) error) (staged bool, o outcome) {
+	tx := s.newTx(true)
+	defer func() {
+		tx.done = true
+		if p := recover(); p != nil {
+			staged, o = false, outcome{panicked: p, fromFn: true}
+		}
+	}()
+	o = outcome{err: fn(tx), fromFn: true}
+	if o.err != nil || len(tx.ops) == 0 {
+		return false, o
+	}
+	tx.setBefore()
+	if err := s.stage(j, tx.ops); err != nil {
+		// The caller may have kept what fn learnt, on writes that will
+		// never exist: end the epoch (see Tx.Epoch).
+		s.epoch++
+		return false, outcome{err: fmt.Errorf("docstore: %w", err)}
+	}
+	return true, o
+}
+
+// stage encodes ops as the batch's next journal record. From then on
+// reads in the batch see its writes (see journal.overlay), but nothing is
+// written until flush.
+func (s *Store) stage(j *journal, ops []*op) error {
+	if j.version >= 2 {
+		if err := s.setBefore(ops); err != nil {
+			return err
+		}
+	}
+	rec, err := encodeRecord(ops, j.version, j.gen)
+	if err != nil {
+		return err
+	}
+	off := j.size + int64(len(j.staged))
+	j.staged = append(j.staged, rec...)
+	j.unsynced = append(j.unsynced, record{off: off, end: off + int64(len(rec)), ops: ops})
+	return nil
+}
+
+// flush writes the staged records at the journal's end in one write and
+// syncs the journal: once the sync returns, every one of them is
+// committed. If the write or the sync fails, the records are taken back
+// (zeroed) and none is committed.
+func (s *Store) flush(j *journal) error {
+	recs := j.staged
+	j.staged = nil
+	end := j.size + int64(len(recs))
+	if j.version >= 2 && end > j.phys {
+		// Zero-fill the next chunk with the records: the records after
+		// them then change neither the file's size nor its blocks.
+		recs = append(recs, make([]byte, journalChunk-end%journalChunk)...)
+	}
+	_, err := j.file.f.WriteAt(recs, j.size)
+	if err == nil {
+		err = s.datasync(j.file.f)
+	}
+	if err != nil {
+		j.unsynced = nil
+		// The callers will hear that their transactions failed, so the
+		// next transaction must not find the records and apply them.
+		if terr := j.undo(j.size, int64(len(recs))); terr != nil {
+			err = errors.Join(err, terr)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	j.phys = max(j.phys, j.size+int64(len(recs)))
+	j.size = end
+	return nil
+}
+
+// applyStaged applies the records flush just committed, in order, moves
+// the marker past what it applied and checkpoints a journal grown past
+// CheckpointBytes. Records still pending go first, so with any pending
+// the new ones join them. An apply that fails fails no transaction: the
+// record and those after it stay pending (see Commit).
+func (s *Store) applyStaged(j *journal) {
+	recs := j.unsynced
+	j.unsynced = nil
+	if len(j.pending) > 0 {
+		j.pending = append(j.pending, recs...)
+		return
+	}
+	applied := j.size
+	for i, r := range recs {
+		if err := s.apply(r.ops); err != nil {
+			j.pending = recs[i:]
+			applied = r.off
+			s.warn(fmt.Errorf("%d committed transaction(s) not applied to the files yet; reads see them, and the next transaction tries again: %w", len(j.pending), err))
+			break
+		}
+	}
+	if applied == recs[0].off {
+		return
+	}
+	if err := j.setApplied(applied); err != nil {
+		s.warn(fmt.Errorf("marker %s: %w", s.Path(markerName), err))
+	}
+	if len(j.pending) == 0 && j.size > s.checkpointBytes {
+		s.tryCheckpoint(j)
+	}
+}
