@@ -90,7 +90,7 @@ type Store struct {
 	queueMu sync.Mutex
 	queue   []*request
 
-	j      journal // used under the lock
+	j journal // used under the lock
 
 	// epoch and last, under the lock: see Tx.Epoch. last is the journal
 	// as the previous transaction left it, if it left nothing pending.
