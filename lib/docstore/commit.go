@@ -140,8 +140,8 @@ func (s *Store) withdraw(r *request, err error) bool {
 
 // runBatch runs the requests' functions one after another, holding the
 // lock, each in its own transaction that sees the writes of those before
-// it (staged, not yet durable), and commits every record staged with one
-// journal write and one sync. Then it tells each request its outcome:
+// it (staged, not yet durable), and commits what they wrote as one
+// journal record, with one write and one sync. Then it tells each request its outcome:
 // fn's result once the batch is durable; if the write or sync fails,
 // that failure for every request from the first that staged a record on
 // (the earlier ones read only committed data). apply is false only in
@@ -159,7 +159,7 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 	}
 	first := -1
 	for i, r := range batch {
-		if len(j.staged) >= maxBatchBytes {
+		if j.stagedLen >= maxBatchBytes {
 			s.requeue(batch[i:])
 			batch, outs = batch[:i], outs[:i]
 			break
@@ -175,7 +175,8 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 		}
 	}
 	if first >= 0 {
-		if err := s.flush(j); err != nil {
+		rec, err := s.flush(j)
+		if err != nil {
 			err = fmt.Errorf("docstore: %w", err)
 			for i := first; i < len(outs); i++ {
 				if outs[i].fromFn && outs[i].panicked == nil {
@@ -187,9 +188,7 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 			return
 		}
 		if apply {
-			s.applyStaged(j)
-		} else {
-			j.unsynced = nil
+			s.applyStaged(j, rec)
 		}
 	}
 	s.rememberJournal(j)
@@ -228,84 +227,130 @@ func (s *Store) runOne(j *journal, fn func(*Tx) error) (staged bool, o outcome) 
 	return true, o
 }
 
-// stage encodes ops as the batch's next journal record. From then on
-// reads in the batch see its writes (see journal.overlay), but nothing is
-// written until flush.
+// stage adds ops to the batch. From then on reads in the batch see its
+// writes (see journal.overlay), but nothing is written until flush. The
+// state a file is in before the batch is all the journal records (see
+// merge), so it is read only for files the batch did not write yet.
 func (s *Store) stage(j *journal, ops []*op) error {
+	n := 0
+	var first []*op
+	for _, o := range ops {
+		n += opHeaderLen + len(o.name) + len(o.data)
+		if !j.stages(o.name) {
+			first = append(first, o)
+		}
+	}
+	if j.stagedLen+n > maxRecordLen {
+		return fmt.Errorf("transaction of %d bytes is larger than the limit of %d", j.stagedLen+n, maxRecordLen)
+	}
 	if j.version >= 2 {
-		if err := s.setBefore(ops); err != nil {
+		if err := s.setBefore(first); err != nil {
 			return err
 		}
 	}
-	rec, err := encodeRecord(ops, j.version, j.gen)
-	if err != nil {
-		return err
-	}
-	off := j.size + int64(len(j.staged))
-	j.staged = append(j.staged, rec...)
-	j.unsynced = append(j.unsynced, record{off: off, end: off + int64(len(rec)), ops: ops})
+	j.unsynced = append(j.unsynced, record{ops: ops})
+	j.stagedLen += n
 	return nil
 }
 
-// flush writes the staged records at the journal's end in one write and
-// syncs the journal: once the sync returns, every one of them is
-// committed. If the write or the sync fails, the records are taken back
-// (zeroed) and none is committed.
-func (s *Store) flush(j *journal) error {
-	recs := j.staged
-	j.staged = nil
-	end := j.size + int64(len(recs))
-	if j.version >= 2 && end > j.phys {
-		// Zero-fill the next chunk with the records: the records after
-		// them then change neither the file's size nor its blocks.
-		recs = append(recs, make([]byte, journalChunk-end%journalChunk)...)
+// stages reports whether a transaction staged in the batch writes name.
+func (j *journal) stages(name string) bool {
+	for _, r := range j.unsynced {
+		for _, o := range r.ops {
+			if o.name == name {
+				return true
+			}
+		}
 	}
-	_, err := j.file.f.WriteAt(recs, j.size)
+	return false
+}
+
+// flush writes the batch's transactions at the journal's end as one
+// record and syncs the journal: once the sync returns, every one of them
+// is committed, and a crash before that loses the whole batch (a torn
+// record), never part of it. If the write or the sync fails, the record
+// is taken back (zeroed) and none is committed.
+func (s *Store) flush(j *journal) (record, error) {
+	ops, err := merge(j.unsynced)
+	j.unsynced, j.stagedLen = nil, 0
+	var rec []byte
+	if err == nil {
+		rec, err = encodeRecord(ops, j.version, j.gen)
+	}
+	if err != nil {
+		return record{}, fmt.Errorf("commit: %w", err)
+	}
+	start, end := j.size, j.size+int64(len(rec))
+	if j.version >= 2 && end > j.phys {
+		// Zero-fill the next chunk with the record: the records after it
+		// then change neither the file's size nor its blocks.
+		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
+	}
+	_, err = j.file.f.WriteAt(rec, start)
 	if err == nil {
 		err = s.datasync(j.file.f)
 	}
 	if err != nil {
-		j.unsynced = nil
 		// The callers will hear that their transactions failed, so the
-		// next transaction must not find the records and apply them.
-		if terr := j.undo(j.size, int64(len(recs))); terr != nil {
+		// next transaction must not find the record and apply it.
+		if terr := j.undo(start, int64(len(rec))); terr != nil {
 			err = errors.Join(err, terr)
 		}
-		return fmt.Errorf("commit: %w", err)
+		return record{}, fmt.Errorf("commit: %w", err)
 	}
-	j.phys = max(j.phys, j.size+int64(len(recs)))
+	j.phys = max(j.phys, start+int64(len(rec)))
 	j.size = end
-	return nil
+	return record{off: start, end: end, ops: ops}, nil
 }
 
-// applyStaged applies the records flush just committed, in order, moves
-// the marker past what it applied and checkpoints a journal grown past
-// CheckpointBytes. Records still pending go first, so with any pending
-// the new ones join them. An apply that fails fails no transaction: the
-// record and those after it stay pending (see Commit).
-func (s *Store) applyStaged(j *journal) {
-	recs := j.unsynced
-	j.unsynced = nil
-	if len(j.pending) > 0 {
-		j.pending = append(j.pending, recs...)
-		return
-	}
-	applied := j.size
-	for i, r := range recs {
-		if err := s.apply(r.ops); err != nil {
-			j.pending = recs[i:]
-			applied = r.off
-			s.warn(fmt.Errorf("%d committed transaction(s) not applied to the files yet; reads see them, and the next transaction tries again: %w", len(j.pending), err))
-			break
+// merge returns the writes of a batch's transactions as the operations of
+// one record: each file once, in the order of its first write, with the
+// state it expects before the first write and the content after the
+// last. An append follows the writes before it: it is at the end of the
+// file as they leave it.
+func merge(txs []record) ([]*op, error) {
+	var ops []*op
+	byName := map[string]*op{}
+	for _, t := range txs {
+		for _, o := range t.ops {
+			m := byName[o.name]
+			switch {
+			case m == nil:
+				c := *o
+				byName[o.name], ops = &c, append(ops, &c)
+			case o.put:
+				m.put, m.off, m.data = true, 0, o.data
+			default:
+				k := o.off - m.off
+				if k < 0 || k > int64(len(m.data)) {
+					return nil, fmt.Errorf("append to %s at %d does not follow the batch's writes at %d (%d bytes)", o.name, o.off, m.off, len(m.data))
+				}
+				m.data = append(m.data[:k:k], o.data...)
+			}
 		}
 	}
-	if applied == recs[0].off {
+	return ops, nil
+}
+
+// applyStaged applies the record flush just committed, moves the marker
+// past it and checkpoints a journal grown past CheckpointBytes. Records
+// still pending go first, so with any pending the new one joins them. An
+// apply that fails fails no transaction: the record stays pending (see
+// Commit).
+func (s *Store) applyStaged(j *journal, rec record) {
+	if len(j.pending) > 0 {
+		j.pending = append(j.pending, rec)
 		return
 	}
-	if err := j.setApplied(applied); err != nil {
+	if err := s.apply(rec.ops); err != nil {
+		j.pending = []record{rec}
+		s.warn(fmt.Errorf("a committed transaction is not applied to the files yet; reads see it, and the next transaction tries again: %w", err))
+		return
+	}
+	if err := j.setApplied(j.size); err != nil {
 		s.warn(fmt.Errorf("marker %s: %w", s.Path(markerName), err))
 	}
-	if len(j.pending) == 0 && j.size > s.checkpointBytes {
+	if j.size > s.checkpointBytes {
 		s.tryCheckpoint(j)
 	}
 }

@@ -90,25 +90,31 @@ func fileSize(t testing.TB, path string) int64 {
 // not empty, appends the new number as a line to log, in one transaction.
 func increment(s *docstore.Store, log string) (int, error) {
 	var n int
-	err := s.Update(context.Background(), func(tx *docstore.Tx) error {
+	err := s.Update(context.Background(), incrementTx(log, &n))
+	return n, err
+}
+
+// incrementTx is increment's transaction; it leaves the new number in n.
+func incrementTx(log string, n *int) func(tx *docstore.Tx) error {
+	return func(tx *docstore.Tx) error {
+		*n = 0
 		data, err := tx.Get("counter")
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		if len(data) > 0 {
-			if n, err = strconv.Atoi(string(data)); err != nil {
+			if *n, err = strconv.Atoi(string(data)); err != nil {
 				return err
 			}
 		}
-		n++
+		*n++
 		if log != "" {
-			if err := tx.Append(log, []byte(strconv.Itoa(n)+"\n")); err != nil {
+			if err := tx.Append(log, []byte(strconv.Itoa(*n)+"\n")); err != nil {
 				return err
 			}
 		}
-		return tx.Put("counter", []byte(strconv.Itoa(n)))
-	})
-	return n, err
+		return tx.Put("counter", []byte(strconv.Itoa(*n)))
+	}
 }
 
 func TestRoundTrip(t *testing.T) {

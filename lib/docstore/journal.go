@@ -73,11 +73,12 @@ type journal struct {
 	// over the files. catchUp sets it at the start of each transaction.
 	pending []record
 
-	// staged holds the encoded records of the batch being run (see
-	// runBatch), to be written at size; unsynced holds the same records
-	// decoded. Reads see them after the pending ones (see overlay).
-	staged   []byte
-	unsynced []record
+	// unsynced holds the writes of the batch's transactions staged so far
+	// (see runBatch), one record each, not yet in the journal; stagedLen
+	// is their encoded length. Reads see them after the pending records
+	// (see overlay).
+	unsynced  []record
+	stagedLen int
 }
 
 // record is one journal record: its offset, the offset after it and its

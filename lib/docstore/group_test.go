@@ -1,0 +1,288 @@
+package docstore_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"atmshop/lib/docstore"
+)
+
+// batchResult is what one Update of a batch returned, or raised.
+type batchResult struct {
+	err      error
+	panicked any
+}
+
+// runBatch starts fns as Updates of s while a View holds the lock, each
+// queued after the one before, then lets them go: the first to get the
+// lock commits them all as one batch. It returns each Update's outcome
+// and the fsyncs s made meanwhile.
+func runBatch(t *testing.T, s *docstore.Store, fns ...func(*docstore.Tx) error) ([]batchResult, int64) {
+	t.Helper()
+	release := holdLock(t, s)
+	before := s.Fsyncs()
+	results := make([]batchResult, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			defer func() { results[i].panicked = recover() }()
+			results[i].err = s.Update(context.Background(), fn)
+		})
+		for deadline := time.Now().Add(10 * time.Second); docstore.Queued(s) < i+1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d Updates queued after 10 s, want %d", docstore.Queued(s), i+1)
+			}
+		}
+	}
+	release()
+	wg.Wait()
+	return results, s.Fsyncs() - before
+}
+
+// journalRecords returns the lengths of the journal's records from offset
+// from to its end.
+func journalRecords(t *testing.T, path string, from int64) []int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lens []int
+	for p := from; p+docstore.RecordHeaderLen <= int64(len(data)) && string(data[p:p+4]) == "dsr2"; {
+		n := docstore.RecordHeaderLen + int(binary.BigEndian.Uint32(data[p+4:p+8]))
+		lens = append(lens, n)
+		p += int64(n)
+	}
+	return lens
+}
+
+// TestUpdatesStartedAtOnceShareOneSync: Updates waiting for the lock
+// together are committed as one batch, with one journal record and one
+// fsync; each runs after the one before and sees its writes, as if they
+// had run one by one.
+func TestUpdatesStartedAtOnceShareOneSync(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, noCheckpoint)
+	put(t, s, "counter", "10")
+	journal := filepath.Join(dir, docstore.JournalName)
+	start := journalEnd(t, journal)
+	const n = 8
+	got := make([]int, n)
+	var fns []func(*docstore.Tx) error
+	for i := range n {
+		fns = append(fns, incrementTx("log", &got[i]))
+	}
+	results, fsyncs := runBatch(t, s, fns...)
+	for i, r := range results {
+		if r.err != nil || r.panicked != nil {
+			t.Errorf("Update %d = %v (panic %v), want nil", i, r.err, r.panicked)
+		}
+		if got[i] != 11+i {
+			t.Errorf("Update %d counted to %d, want %d: it did not see the ones before it", i, got[i], 11+i)
+		}
+	}
+	if fsyncs != 1 {
+		t.Errorf("%d fsyncs for a batch of %d Updates, want 1", fsyncs, n)
+	}
+	if recs := journalRecords(t, journal, start); len(recs) != 1 {
+		t.Errorf("the batch left %d journal records (%v bytes), want 1", len(recs), recs)
+	}
+	want := "11\n12\n13\n14\n15\n16\n17\n18\n"
+	check := func(what string, s *docstore.Store) {
+		t.Helper()
+		if c, l := get(t, s, "counter"), get(t, s, "log"); c != "18" || l != want {
+			t.Errorf("%s: counter = %s, log = %q; want 18 and %q", what, c, l, want)
+		}
+	}
+	check("same Store", s)
+	check("new Store", open(t, dir, noCheckpoint))
+	t.Cleanup(docstore.SetBootIdentity("after a reboot"))
+	check("new Store after a reboot", open(t, dir, noCheckpoint))
+}
+
+// TestFailedSyncFailsTheWholeBatch: when the batch's journal write or
+// sync fails, every Update that ran after the batch's first write fails
+// with that error and nothing of the batch is left, in this Store, in a
+// new one, or after a reboot; an Update that ran before any write keeps
+// its own result, read from committed data.
+func TestFailedSyncFailsTheWholeBatch(t *testing.T) {
+	for _, call := range []string{"write .journal", "sync .journal"} {
+		t.Run(call, func(t *testing.T) {
+			dir := t.TempDir()
+			ffs := newFaultFS(t, dir)
+			opts := docstore.Options{FS: ffs, CheckpointBytes: math.MaxInt64}
+			s := open(t, dir, opts)
+			put(t, s, "counter", "5")
+			journal := filepath.Join(dir, docstore.JournalName)
+			end := journalEnd(t, journal)
+			ffs.mu.Lock()
+			ffs.stuck = call
+			ffs.mu.Unlock()
+
+			errBefore := errors.New("refused before the batch wrote anything")
+			errAfter := errors.New("refused after reading the batch's write")
+			var n1, n3 int
+			results, _ := runBatch(t, s,
+				func(tx *docstore.Tx) error {
+					if _, err := tx.Get("counter"); err != nil {
+						return err
+					}
+					return errBefore
+				},
+				incrementTx("log", &n1),
+				func(tx *docstore.Tx) error {
+					data, err := tx.Get("counter")
+					if err != nil {
+						return err
+					}
+					if string(data) != "6" {
+						return fmt.Errorf("counter = %s inside the batch, want 6", data)
+					}
+					return errAfter
+				},
+				incrementTx("log", &n3),
+			)
+			ffs.clear()
+			if err := results[0].err; err != errBefore {
+				t.Errorf("Update 0 = %v, want its own error", err)
+			}
+			for i := 1; i < len(results); i++ {
+				if err := results[i].err; !errors.Is(err, errInjected) {
+					t.Errorf("Update %d = %v, want the injected error", i, err)
+				}
+			}
+			if n1 != 6 || n3 != 7 {
+				t.Errorf("the increments counted to %d and %d, want 6 and 7", n1, n3)
+			}
+			if got := journalEnd(t, journal); got != end {
+				t.Errorf("journal ends at %d, want %d: the failed batch was not taken back", got, end)
+			}
+			check := func(what string, s *docstore.Store) {
+				t.Helper()
+				if c := get(t, s, "counter"); c != "5" {
+					t.Errorf("%s: counter = %s, want 5", what, c)
+				}
+				if _, err := os.Stat(s.Path("log")); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s: log exists: %v", what, err)
+				}
+			}
+			check("same Store", s)
+			check("new Store", open(t, dir, opts))
+			restore := docstore.SetBootIdentity("rebooted after " + call)
+			check("new Store after a reboot", open(t, dir, opts))
+			restore()
+			if n, err := increment(s, "log"); err != nil || n != 6 {
+				t.Errorf("increment after the fault = %d, %v; want 6", n, err)
+			}
+		})
+	}
+}
+
+// TestBatchMembersKeepTheirOwnOutcome: in a batch that commits, an Update
+// whose fn fails (or panics) writes nothing and gets its own error (or
+// panic, raised in its own goroutine); the ones after it do not see its
+// writes, and the others commit.
+func TestBatchMembersKeepTheirOwnOutcome(t *testing.T) {
+	s := open(t, t.TempDir(), noCheckpoint)
+	errMine := errors.New("refused")
+	results, fsyncs := runBatch(t, s,
+		func(tx *docstore.Tx) error { return tx.Put("a", []byte("1")) },
+		func(tx *docstore.Tx) error {
+			if err := tx.Put("b", []byte("2")); err != nil {
+				return err
+			}
+			return errMine
+		},
+		func(tx *docstore.Tx) error {
+			a, err := tx.Get("a")
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Get("b"); !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("b of a failed Update is visible: %v", err)
+			}
+			return tx.Append("c", append(a, '!'))
+		},
+		func(tx *docstore.Tx) error {
+			if err := tx.Put("d", []byte("4")); err != nil {
+				return err
+			}
+			panic("boom")
+		},
+		func(tx *docstore.Tx) error { return tx.Put("e", []byte("5")) },
+	)
+	for i, want := range []error{nil, errMine, nil, nil, nil} {
+		if results[i].err != want {
+			t.Errorf("Update %d = %v, want %v", i, results[i].err, want)
+		}
+	}
+	if p := results[3].panicked; p != "boom" {
+		t.Errorf("Update 3 raised %v, want its fn's panic", p)
+	}
+	if fsyncs != 1 {
+		t.Errorf("%d fsyncs, want 1", fsyncs)
+	}
+	for name, want := range map[string]string{"a": "1", "b": "", "c": "1!", "d": "", "e": "5"} {
+		data, err := os.ReadFile(s.Path(name))
+		if string(data) != want || (want == "") != errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s = %q (%v), want %q", name, data, err, want)
+		}
+	}
+}
+
+// TestBatchIsCommittedWhole: a batch is one journal record, so a crash
+// that tears its write (before its sync returned, so no Update of it was
+// reported done) loses all of it, and a crash after the sync keeps all of
+// it: never a part.
+func TestBatchIsCommittedWhole(t *testing.T) {
+	for _, torn := range []bool{false, true} {
+		for _, reboot := range []bool{false, true} {
+			t.Run(fmt.Sprintf("torn=%v,reboot=%v", torn, reboot), func(t *testing.T) {
+				dir := t.TempDir()
+				journal := filepath.Join(dir, docstore.JournalName)
+				s := open(t, dir, noCheckpoint)
+				appendTo(t, s, "log", "1\n")
+				put(t, s, "counter", "1")
+				start := journalEnd(t, journal)
+				var n [3]int
+				if err := docstore.CommitWithoutApply(s, incrementTx("log", &n[0]), incrementTx("log", &n[1]), incrementTx("log", &n[2])); err != nil {
+					t.Fatal(err)
+				}
+				recs := journalRecords(t, journal, start)
+				if len(recs) != 1 {
+					t.Fatalf("the batch left %d journal records, want 1", len(recs))
+				}
+				if torn {
+					if err := cutJournal(journal, start+int64(recs[0])/2); err != nil {
+						t.Fatal(err)
+					}
+				}
+				docstore.Abandon(s)
+				if reboot {
+					t.Cleanup(docstore.SetBootIdentity("rebooted"))
+				}
+				s = open(t, dir, noCheckpoint)
+				wantCounter, wantLog := "4", "1\n2\n3\n4\n"
+				if torn {
+					wantCounter, wantLog = "1", "1\n"
+				}
+				if c, l := get(t, s, "counter"), get(t, s, "log"); c != wantCounter || l != wantLog {
+					t.Errorf("counter = %s, log = %q; want %s and %q", c, l, wantCounter, wantLog)
+				}
+				// After a reboot, Open replays the journal and checkpoints.
+				if got := journalEnd(t, journal); torn && !reboot && got != start {
+					t.Errorf("journal ends at %d after the torn batch, want %d", got, start)
+				}
+			})
+		}
+	}
+}
