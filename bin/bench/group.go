@@ -88,7 +88,7 @@ func measureGroup(ctx context.Context, b *bench) error {
 		ours[n] = d
 		all = append(all, d)
 	}
-	var sqlite *groupDriver
+	var sqlite, sqliteOne *groupDriver
 	var version string
 	if exe, err := exec.LookPath("sqlite3"); err != nil {
 		b.report.note("Group commit: the SQLite comparison was skipped: no sqlite3 command on PATH.")
@@ -96,7 +96,10 @@ func measureGroup(ctx context.Context, b *bench) error {
 		if sqlite, version, err = sqliteWriters(ctx, exe, filepath.Join(dir, "bank.sqlite"), groupWriters); err != nil {
 			return err
 		}
-		all = append(all, sqlite)
+		if sqliteOne, _, err = sqliteWriters(ctx, exe, filepath.Join(dir, "one.sqlite"), 1); err != nil {
+			return err
+		}
+		all = append(all, sqlite, sqliteOne)
 	}
 
 	// Four times -transfers, in whole rounds of 16: each SQLite writer
@@ -147,6 +150,10 @@ func measureGroup(ctx context.Context, b *bench) error {
 			fmt.Sprintf("atmshop, %d sessions: %s", groupWriters, rate(top)),
 			ratio(top, sqlite.median()) + " (atmshop/SQLite)",
 			verdict(fmt.Sprintf(">= %.0fx %d SQLite writers", groupVsSQLite, groupWriters), top >= groupVsSQLite*sqlite.median())})
+		b.report.add(row{"Group commit", "SQLite, 1 writer: the same transactions from one sqlite3 process",
+			rate(sqliteOne.median()) + fmt.Sprintf(" (%s each)", dur(time.Duration(float64(time.Second)/sqliteOne.median()))),
+			fmt.Sprintf("atmshop, %d sessions: %s", groupWriters, rate(top)),
+			ratio(top, sqliteOne.median()) + " (atmshop/SQLite)", ""})
 		b.report.note(fmt.Sprintf("Group commit: SQLite's writers each run their share of a round (BEGIN IMMEDIATE; two UPDATEs; two INSERTs; COMMIT) between their own two accounts, all %d processes started at once; a round lasts until the last one exits, less the time of %d such processes with no transactions.", groupWriters, groupWriters))
 	}
 	b.report.note(fmt.Sprintf("Group commit: %d transfers per contender in %d rounds taking turns; rates are the median of the rounds. Each atmshop session is a goroutine calling Bank.Transfer between its own two accounts (logging discarded), every transfer durable when it returns; the whole-process measure over SSH waits for bin/server.", per*transferRounds, transferRounds))

@@ -60,6 +60,9 @@ func (s *Store) submit(ctx context.Context, fn func(*Tx) error) error {
 		select {
 		case o := <-r.done:
 			return o.result()
+		case s.sem <- struct{}{}: // no wait, no timer
+			s.lead(r, w)
+			continue
 		default:
 		}
 		d, err := w.next()
