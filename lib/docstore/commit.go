@@ -276,6 +276,11 @@ func (j *journal) stages(name string) bool {
 func (s *Store) flush(j *journal) (record, error) {
 	ops, err := merge(j.unsynced)
 	j.unsynced, j.stagedLen = nil, 0
+	if err == nil && j.version >= 2 {
+		// With nothing staged any more, reads see the state before the
+		// batch: the before-state of an op that merge turned into a put.
+		err = s.setBefore(ops)
+	}
 	var rec []byte
 	if err == nil {
 		rec, err = encodeRecord(ops, j.version, j.gen)
@@ -322,6 +327,11 @@ func merge(txs []record) ([]*op, error) {
 				c := *o
 				byName[o.name], ops = &c, append(ops, &c)
 			case o.put:
+				if !m.put {
+					// An append's before-state is the bytes before its
+					// offset, a put's the whole content: flush reads it.
+					m.hasBefore = false
+				}
 				m.put, m.off, m.data = true, 0, o.data
 			default:
 				k := o.off - m.off

@@ -286,3 +286,29 @@ func TestBatchIsCommittedWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchAppendThenPut: a batch that appends to a file and then
+// replaces it is one put in the journal, expecting the file as it was
+// before the batch, so a copy killed before applying it is finished by
+// the next, not taken for a hand edit.
+func TestBatchAppendThenPut(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, noCheckpoint)
+	put(t, s, "f", "old content, longer than the 32 bytes an append checks\n")
+	if err := docstore.CommitWithoutApply(s,
+		func(tx *docstore.Tx) error { return tx.Append("f", []byte("more\n")) },
+		func(tx *docstore.Tx) error {
+			data, err := tx.Get("f")
+			if err != nil {
+				return err
+			}
+			return tx.Put("f", append([]byte("new, after "), data...))
+		},
+	); err != nil {
+		t.Fatal(err)
+	}
+	docstore.Abandon(s)
+	if got, want := get(t, open(t, dir, noCheckpoint), "f"), "new, after old content, longer than the 32 bytes an append checks\nmore\n"; got != want {
+		t.Errorf("f = %q, want %q", got, want)
+	}
+}
