@@ -206,12 +206,7 @@ func sqliteWriters(ctx context.Context, sqlite, db string, writers int) (*groupD
 	}
 	version, _, _ = strings.Cut(strings.TrimSpace(version), " ")
 	var setup strings.Builder
-	setup.WriteString(`PRAGMA journal_mode=WAL;
-CREATE TABLE accounts(name TEXT PRIMARY KEY, bal INTEGER NOT NULL);
-CREATE TABLE ledger(id INTEGER PRIMARY KEY, ref TEXT NOT NULL, time TEXT NOT NULL, name TEXT NOT NULL,
-  kind TEXT NOT NULL, counterparty TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL);
-CREATE INDEX ledger_by_name ON ledger(name, time);
-`)
+	setup.WriteString(sqliteSchema)
 	for i := range 2 * writers {
 		fmt.Fprintf(&setup, "INSERT INTO accounts VALUES ('%s', 100000000);\n", groupAccount(i))
 	}
@@ -227,12 +222,7 @@ CREATE INDEX ledger_by_name ON ledger(name, time);
 		s.WriteString(".timeout 60000\nPRAGMA synchronous=FULL;\n")
 		from, to := groupAccount(2*k), groupAccount(2*k+1)
 		for range n {
-			fmt.Fprintf(&s, "BEGIN IMMEDIATE;\n"+
-				"UPDATE accounts SET bal=bal-100 WHERE name='%[1]s';\n"+
-				"UPDATE accounts SET bal=bal+100 WHERE name='%[2]s';\n"+
-				"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('g-%016[3]x',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[1]s','transfer_out','%[2]s',-100,(SELECT bal FROM accounts WHERE name='%[1]s'));\n"+
-				"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('g-%016[3]x',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[2]s','transfer_in','%[1]s',100,(SELECT bal FROM accounts WHERE name='%[2]s'));\n"+
-				"COMMIT;\n", from, to, seq.Add(1))
+			sqliteTransfer(&s, "BEGIN IMMEDIATE", from, to, fmt.Sprintf("g-%016x", seq.Add(1)))
 			from, to = to, from
 		}
 		return s.String()
