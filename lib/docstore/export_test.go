@@ -96,3 +96,6 @@ func SetCloseLockWait(d time.Duration) (restore func()) {
 	closeLockWait = d
 	return func() { closeLockWait = saved }
 }
+
+// Checksum is the store's CRC-32C.
+var Checksum = checksum

@@ -48,9 +48,41 @@ const (
 	readChunk    = 4 << 10
 )
 
-// castagnoliTable is built at the first checksum, not at start-up: a
-// process that only reads never needs it (building it is ~0.2 ms).
-var castagnoliTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
+// checksum returns the CRC-32C (Castagnoli) of p.
+func checksum(p []byte) uint32 { return updateChecksum(0, p) }
+
+// updateChecksum returns crc updated with p. hash/crc32 sets up its
+// hardware-assisted Castagnoli tables at the first use, ~0.2 ms, which
+// every start would pay for the journal header and the marker alone: an
+// input shorter than smallInput goes through a plain table of 256 entries
+// instead, built in a few µs. Both give the same checksum.
+func updateChecksum(crc uint32, p []byte) uint32 {
+	if len(p) < smallInput {
+		return crc32.Update(crc, smallTable(), p)
+	}
+	return crc32.Update(crc, crc32.MakeTable(crc32.Castagnoli), p)
+}
+
+const smallInput = 256
+
+// smallTable is the byte-at-a-time table of CRC-32C (the reversed
+// Castagnoli polynomial), as crc32.MakeTable builds one for other
+// polynomials.
+var smallTable = sync.OnceValue(func() *crc32.Table {
+	t := new(crc32.Table)
+	for i := range t {
+		crc := uint32(i)
+		for range 8 {
+			if crc&1 == 1 {
+				crc = crc>>1 ^ crc32.Castagnoli
+			} else {
+				crc >>= 1
+			}
+		}
+		t[i] = crc
+	}
+	return t
+})
 
 // journal is a Store's journal and marker. Their files stay open between
 // transactions; it is used only under the lock, where open brings it up to
@@ -296,7 +328,7 @@ func (o *op) isBefore(data []byte, exists bool) bool {
 		if o.beforeLen == missing {
 			return !exists
 		}
-		return exists && uint64(len(data)) == o.beforeLen && crc32.Checksum(data, castagnoliTable()) == o.beforeSum
+		return exists && uint64(len(data)) == o.beforeLen && checksum(data) == o.beforeSum
 	}
 	return int64(len(data)) == o.off && o.prefixIntact(data)
 }
@@ -307,7 +339,7 @@ func (o *op) prefixIntact(data []byte) bool {
 	if int64(len(data)) < o.off {
 		return false
 	}
-	return crc32.Checksum(lastBytes(data[:o.off], int(o.beforeLen)), castagnoliTable()) == o.beforeSum
+	return checksum(lastBytes(data[:o.off], int(o.beforeLen))) == o.beforeSum
 }
 
 // tearUnit is the granularity at which a killed process can leave a write
@@ -441,11 +473,11 @@ func (o *op) setBefore(data []byte, exists bool) {
 		o.beforeLen = missing
 	case o.put:
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoliTable())
+		o.beforeSum = checksum(data)
 	default:
 		data = lastBytes(data[:min(int64(len(data)), o.off)], appendCheckLen)
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoliTable())
+		o.beforeSum = checksum(data)
 	}
 	o.hasBefore = true
 }
@@ -576,10 +608,10 @@ func isZero(b []byte) bool {
 func recordSum(version int, gen uint64, lengthAndPayload ...[]byte) uint32 {
 	var sum uint32
 	if version >= 2 {
-		sum = crc32.Update(0, castagnoliTable(), binary.BigEndian.AppendUint64(nil, gen))
+		sum = updateChecksum(0, binary.BigEndian.AppendUint64(nil, gen))
 	}
 	for _, b := range lengthAndPayload {
-		sum = crc32.Update(sum, castagnoliTable(), b)
+		sum = updateChecksum(sum, b)
 	}
 	return sum
 }
@@ -713,7 +745,7 @@ func seal(magic string, fields ...uint64) []byte {
 	for _, f := range fields {
 		b = binary.BigEndian.AppendUint64(b, f)
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoliTable()))
+	return binary.BigEndian.AppendUint32(b, checksum(b))
 }
 
 // unseal returns the n fields of a block made by seal, or false if b does
@@ -724,7 +756,7 @@ func unseal(b []byte, magic string, n int) ([]uint64, bool) {
 		return nil, false
 	}
 	body := b[:size-4]
-	if binary.BigEndian.Uint32(b[size-4:]) != crc32.Checksum(body, castagnoliTable()) {
+	if binary.BigEndian.Uint32(b[size-4:]) != checksum(body) {
 		return nil, false
 	}
 	fields := make([]uint64, n)

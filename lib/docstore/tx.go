@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"path"
 	"slices"
@@ -308,7 +307,7 @@ func (tx *Tx) remember(name string, data []byte, err error) {
 	tx.seen[name] = seen{
 		exists: err == nil,
 		n:      len(data),
-		sum:    crc32.Checksum(data, castagnoliTable()),
+		sum:    checksum(data),
 		tail:   bytes.Clone(lastBytes(data, appendCheckLen)),
 	}
 }
@@ -319,7 +318,7 @@ func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
 		if tail, ok := tx.tails[o.name]; ok && !o.put && !o.hasBefore && int64(len(tail)) <= o.off && o.off == tx.sizes[o.name] {
 			// An append at the end of a file whose end Tail read.
-			o.beforeLen, o.beforeSum = uint64(len(tail)), crc32.Checksum(tail, castagnoliTable())
+			o.beforeLen, o.beforeSum = uint64(len(tail)), checksum(tail)
 			o.hasBefore = true
 			continue
 		}
@@ -335,7 +334,7 @@ func (tx *Tx) setBefore() {
 		case int64(sn.n) != o.off:
 			continue
 		default:
-			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoliTable())
+			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), checksum(sn.tail)
 		}
 		o.hasBefore = true
 	}
