@@ -606,14 +606,7 @@ func TestTail(t *testing.T) {
 func TestEpoch(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir, docstore.Options{})
-	epoch := func(s *docstore.Store) uint64 {
-		t.Helper()
-		var e uint64
-		if err := s.View(context.Background(), func(tx *docstore.Tx) error { e = tx.Epoch(); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
+	epoch := func(s *docstore.Store) uint64 { return epochOf(t, s) }
 	put(t, s, "a", "1")
 	first := epoch(s)
 	put(t, s, "a", "2")

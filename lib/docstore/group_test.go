@@ -48,6 +48,16 @@ func runBatch(t *testing.T, s *docstore.Store, fns ...func(*docstore.Tx) error) 
 	return results, s.Fsyncs() - before
 }
 
+// epochOf returns the epoch a View of s sees.
+func epochOf(t *testing.T, s *docstore.Store) uint64 {
+	t.Helper()
+	var e uint64
+	if err := s.View(context.Background(), func(tx *docstore.Tx) error { e = tx.Epoch(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // journalRecords returns the lengths of the journal's records from offset
 // from to its end.
 func journalRecords(t *testing.T, path string, from int64) []int {
@@ -124,6 +134,7 @@ func TestFailedSyncFailsTheWholeBatch(t *testing.T) {
 			put(t, s, "counter", "5")
 			journal := filepath.Join(dir, docstore.JournalName)
 			end := journalEnd(t, journal)
+			epochBefore := epochOf(t, s)
 			ffs.mu.Lock()
 			ffs.stuck = call
 			ffs.mu.Unlock()
@@ -174,6 +185,11 @@ func TestFailedSyncFailsTheWholeBatch(t *testing.T) {
 				if _, err := os.Stat(s.Path("log")); !errors.Is(err, fs.ErrNotExist) {
 					t.Errorf("%s: log exists: %v", what, err)
 				}
+			}
+			// What the batch's Updates learnt rests on writes that never
+			// happened: a caller keeping it (see Tx.Epoch) must drop it.
+			if epochOf(t, s) == epochBefore {
+				t.Error("the epoch did not change after the failed batch")
 			}
 			check("same Store", s)
 			check("new Store", open(t, dir, opts))
