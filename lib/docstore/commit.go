@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -31,6 +32,7 @@ type request struct {
 type outcome struct {
 	err      error
 	panicked any
+	goexit   bool // fn ended its goroutine (runtime.Goexit, as t.FailNow does)
 	fromFn   bool
 }
 
@@ -38,8 +40,15 @@ func (o outcome) result() error {
 	if o.panicked != nil {
 		panic(o.panicked)
 	}
+	if o.goexit {
+		runtime.Goexit()
+	}
 	return o.err
 }
+
+// errAbandoned fails the other transactions of a batch in which a
+// function ended the committer's goroutine: nothing of it was written.
+var errAbandoned = errors.New("docstore: a transaction of the same batch ended its goroutine; nothing was written")
 
 // submit queues fn and waits for its outcome. Whichever waiting goroutine
 // gets the Store's semaphore becomes the committer: it takes the file
@@ -153,6 +162,20 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 	j := &s.j
 	defer j.release()
 	outs := make([]outcome, len(batch))
+	ran := -1 // the request whose fn runs
+	defer func() {
+		if ran < 0 {
+			return
+		}
+		// fn ended this goroutine: nothing staged is written, and no
+		// request may wait for an outcome that never comes.
+		j.unsynced, j.stagedLen = nil, 0
+		for i := range outs {
+			outs[i] = outcome{err: errAbandoned}
+		}
+		outs[ran] = outcome{goexit: true}
+		deliver(batch, outs)
+	}()
 	if err := s.begin(j); err != nil {
 		for i := range outs {
 			outs[i].err = fmt.Errorf("docstore: %w", err)
@@ -172,7 +195,9 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 			continue
 		}
 		var staged bool
+		ran = i
 		staged, outs[i] = s.runOne(j, r.fn)
+		ran = -1
 		if staged && first < 0 {
 			first = i
 		}

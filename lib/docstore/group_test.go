@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -16,10 +17,12 @@ import (
 	"atmshop/lib/docstore"
 )
 
-// batchResult is what one Update of a batch returned, or raised.
+// batchResult is what one Update of a batch returned, or raised;
+// returned is false if its goroutine ended inside it.
 type batchResult struct {
 	err      error
 	panicked any
+	returned bool
 }
 
 // runBatch starts fns as Updates of s while a View holds the lock, each
@@ -36,6 +39,7 @@ func runBatch(t *testing.T, s *docstore.Store, fns ...func(*docstore.Tx) error) 
 		wg.Go(func() {
 			defer func() { results[i].panicked = recover() }()
 			results[i].err = s.Update(context.Background(), fn)
+			results[i].returned = true
 		})
 		for deadline := time.Now().Add(10 * time.Second); docstore.Queued(s) < i+1; time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
@@ -327,4 +331,29 @@ func TestBatchAppendThenPut(t *testing.T) {
 	if got, want := get(t, open(t, dir, noCheckpoint), "f"), "new, after old content, longer than the 32 bytes an append checks\nmore\n"; got != want {
 		t.Errorf("f = %q, want %q", got, want)
 	}
+}
+
+// TestGoexitInABatch: a function that ends its goroutine (t.FailNow in a
+// test) ends its caller's goroutine, and the rest of its batch fails with
+// nothing written instead of waiting for ever.
+func TestGoexitInABatch(t *testing.T) {
+	s := open(t, t.TempDir(), noCheckpoint)
+	put(t, s, "a", "0")
+	results, _ := runBatch(t, s,
+		func(tx *docstore.Tx) error { return tx.Put("a", []byte("1")) },
+		func(tx *docstore.Tx) error { runtime.Goexit(); return nil },
+		func(tx *docstore.Tx) error { return tx.Put("b", []byte("2")) },
+	)
+	if results[1].returned {
+		t.Errorf("the Update whose fn called Goexit returned %v", results[1].err)
+	}
+	for i, r := range results {
+		if r.returned && r.err == nil {
+			t.Errorf("Update %d of the abandoned batch returned nil", i)
+		}
+	}
+	if got := get(t, s, "a"); got != "0" {
+		t.Errorf("a = %q, want 0", got)
+	}
+	put(t, s, "c", "3") // the store goes on
 }
