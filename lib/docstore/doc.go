@@ -55,7 +55,10 @@
 // leaves a torn record, which recovery zeroes: the whole batch is lost
 // and none of it was reported done; after the sync the whole batch is
 // replayed. No batch is ever partly committed. A function's panic is
-// caught by the committer and raised again in its own Update's goroutine.
+// caught by the committer and raised again in its own Update's goroutine;
+// a function that ends the committer's goroutine (runtime.Goexit, as
+// t.FailNow does) ends its own Update's goroutine too, and the rest of
+// its batch fails with nothing written.
 // Other processes see batches as one transaction each: the file lock is
 // held across one batch, and taken again for the next.
 //
