@@ -357,3 +357,34 @@ func TestGoexitInABatch(t *testing.T) {
 	}
 	put(t, s, "c", "3") // the store goes on
 }
+
+// TestBatchFileAndFolderClash: a transaction that would need a folder
+// where an earlier transaction of its batch writes a file (or the other
+// way round) fails, like one that follows the other's commit, instead of
+// joining a record that could never be applied.
+func TestBatchFileAndFolderClash(t *testing.T) {
+	s := open(t, t.TempDir(), noCheckpoint)
+	results, _ := runBatch(t, s,
+		func(tx *docstore.Tx) error { return tx.Put("x", []byte("file")) },
+		func(tx *docstore.Tx) error { return tx.Put("x/y", []byte("in a folder x")) },
+		func(tx *docstore.Tx) error { return tx.Put("z/w", []byte("in a folder z")) },
+		func(tx *docstore.Tx) error { return tx.Put("z", []byte("file")) },
+	)
+	for i, wantErr := range []bool{false, true, false, true} {
+		if got := results[i].err != nil; got != wantErr {
+			t.Errorf("Update %d = %v, want an error: %v", i, results[i].err, wantErr)
+		}
+	}
+	if got := get(t, s, "x"); got != "file" {
+		t.Errorf("x = %q", got)
+	}
+	if got := get(t, s, "z/w"); got != "in a folder z" {
+		t.Errorf("z/w = %q", got)
+	}
+	// The batch was applied, nothing is left pending.
+	for name, want := range map[string]string{"x": "file", "z/w": "in a folder z"} {
+		if got, err := os.ReadFile(s.Path(name)); string(got) != want {
+			t.Errorf("file %s = %q (%v), want %q", name, got, err, want)
+		}
+	}
+}

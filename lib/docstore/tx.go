@@ -240,7 +240,9 @@ func (tx *Tx) check(name string) error {
 // file's current size if there is none. A new name is checked here, before
 // commit, because a journaled write that cannot be applied would block the
 // store: the target must be a regular file or missing, and the names
-// written by one transaction must not need a file and a folder at one path.
+// written by one transaction, or by it and the pending records or the
+// batch's earlier transactions, must not need a file and a folder at one
+// path.
 func (tx *Tx) pending(name string) (*op, error) {
 	if err := tx.check(name); err != nil {
 		return nil, err
@@ -251,7 +253,12 @@ func (tx *Tx) pending(name string) (*op, error) {
 	if w := tx.byName[name]; w != nil {
 		return w, nil
 	}
-	for _, w := range tx.ops {
+	others := tx.ops
+	for r := range tx.s.j.overlay {
+		// Committed or staged writes the disk does not show yet.
+		others = append(slices.Clip(others), r.ops...)
+	}
+	for _, w := range others {
 		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
 			return nil, fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
 		}
