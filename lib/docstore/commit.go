@@ -264,7 +264,7 @@ func (s *Store) stage(j *journal, ops []*op) error {
 	var first []*op
 	for _, o := range ops {
 		n += opHeaderLen + len(o.name) + len(o.data)
-		if !j.stages(o.name) {
+		if !writes(j.unsynced, o.name) {
 			first = append(first, o)
 		}
 	}
@@ -279,18 +279,6 @@ func (s *Store) stage(j *journal, ops []*op) error {
 	j.unsynced = append(j.unsynced, record{ops: ops})
 	j.stagedLen += n
 	return nil
-}
-
-// stages reports whether a transaction staged in the batch writes name.
-func (j *journal) stages(name string) bool {
-	for _, r := range j.unsynced {
-		for _, o := range r.ops {
-			if o.name == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // flush writes the batch's transactions at the journal's end as one

@@ -218,9 +218,15 @@ func (j *journal) overlay(yield func(record) bool) {
 	}
 }
 
-// touches reports whether a record of the overlay writes name.
+// touches reports whether a record of the overlay writes name. It is
+// asked at every read, so it loops over the two lists itself.
 func (j *journal) touches(name string) bool {
-	for r := range j.overlay {
+	return writes(j.pending, name) || writes(j.unsynced, name)
+}
+
+// writes reports whether one of recs writes name.
+func writes(recs []record, name string) bool {
+	for _, r := range recs {
 		for _, o := range r.ops {
 			if o.name == name {
 				return true

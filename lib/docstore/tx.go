@@ -253,14 +253,13 @@ func (tx *Tx) pending(name string) (*op, error) {
 	if w := tx.byName[name]; w != nil {
 		return w, nil
 	}
-	others := tx.ops
+	if err := clash(name, tx.ops); err != nil {
+		return nil, err
+	}
 	for r := range tx.s.j.overlay {
 		// Committed or staged writes the disk does not show yet.
-		others = append(slices.Clip(others), r.ops...)
-	}
-	for _, w := range others {
-		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
-			return nil, fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
+		if err := clash(name, r.ops); err != nil {
+			return nil, err
 		}
 	}
 	size, known := tx.sizes[name]
@@ -291,6 +290,17 @@ func (tx *Tx) pending(name string) (*op, error) {
 	tx.ops = append(tx.ops, w)
 	tx.byName[name] = w
 	return w, nil
+}
+
+// clash fails if name and a name ops write cannot both be files: one
+// would have to be a folder holding the other.
+func clash(name string, ops []*op) error {
+	for _, w := range ops {
+		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
+			return fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
+		}
+	}
+	return nil
 }
 
 // noteSize keeps the size of a file read from the disk (0 if it is
