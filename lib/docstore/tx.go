@@ -296,11 +296,16 @@ func (tx *Tx) pending(name string) (*op, error) {
 // would have to be a folder holding the other.
 func clash(name string, ops []*op) error {
 	for _, w := range ops {
-		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
+		if inFolder(w.name, name) || inFolder(name, w.name) {
 			return fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
 		}
 	}
 	return nil
+}
+
+// inFolder reports whether name is below the folder dir.
+func inFolder(name, dir string) bool {
+	return len(name) > len(dir) && name[len(dir)] == '/' && strings.HasPrefix(name, dir)
 }
 
 // noteSize keeps the size of a file read from the disk (0 if it is
