@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -386,5 +387,76 @@ func TestBatchFileAndFolderClash(t *testing.T) {
 		if got, err := os.ReadFile(s.Path(name)); string(got) != want {
 			t.Errorf("file %s = %q (%v), want %q", name, got, err, want)
 		}
+	}
+}
+
+// TestBatchesStaySerializable: goroutines of one Store increment counters
+// chosen at random and log each new value, while some of their functions
+// fail after writing and some contexts end; batches form as they come.
+// Every counter ends at the number of increments that succeeded, and the
+// log holds each counter's values in order, once each: the batches ran
+// as if one transaction after another, and no failed one left anything.
+func TestBatchesStaySerializable(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{CheckpointBytes: 64 << 10})
+	const goroutines, each, counters = 16, 40, 3
+	errRefused := errors.New("refused")
+	var mu sync.Mutex
+	done := map[string]int{}
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				name := fmt.Sprintf("c%d", (g+i)%counters)
+				ctx, cancel := context.WithCancel(context.Background())
+				if i%7 == 3 {
+					cancel() // ends before it runs, or while it waits
+				}
+				err := s.Update(ctx, func(tx *docstore.Tx) error {
+					n := 0
+					if data, err := tx.Get(name); err == nil {
+						fmt.Sscan(string(data), &n)
+					} else if !errors.Is(err, fs.ErrNotExist) {
+						return err
+					}
+					n++
+					if err := errors.Join(
+						tx.Put(name, []byte(fmt.Sprint(n))),
+						tx.Append("log", []byte(fmt.Sprintf("%s %d\n", name, n))),
+					); err != nil {
+						return err
+					}
+					if i%5 == 2 {
+						return errRefused
+					}
+					return nil
+				})
+				cancel()
+				switch {
+				case err == nil:
+					mu.Lock()
+					done[name]++
+					mu.Unlock()
+				case !errors.Is(err, errRefused) && !errors.Is(err, context.Canceled):
+					t.Errorf("Update: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for c := range counters {
+		name := fmt.Sprintf("c%d", c)
+		if got, want := get(t, s, name), fmt.Sprint(done[name]); got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(get(t, s, "log"), "\n"), "\n")
+	seen := map[string]int{}
+	for i, line := range lines {
+		var name string
+		var n int
+		if _, err := fmt.Sscan(line, &name, &n); err != nil || n != seen[name]+1 {
+			t.Fatalf("log line %d = %q after %s reached %d", i+1, line, name, seen[name])
+		}
+		seen[name] = n
 	}
 }
