@@ -10,6 +10,8 @@
 //   - whole-program sessions: the built program fed a script of transfers
 //     (300 and 2,000 per process) with file logging on, against one
 //     sqlite3 process fed the same transactions;
+//   - group commit: 1, 4 and 16 sessions (goroutines) on one Bank, against
+//     16 sqlite3 processes writing at once;
 //   - scale: start-up, login, balance, transfer and peak memory with many
 //     accounts against 10 accounts, and a statement's cost with 12 months
 //     of history against 1;
@@ -89,6 +91,7 @@ var sections = []struct {
 	{"startup", measureStartup},
 	{"transfer", measureTransfers},
 	{"session", measureSessions},
+	{"group", measureGroup},
 	{"scale", measureScale},
 	{"log", measureLogging},
 	{"pg", measurePostgres},

@@ -187,13 +187,7 @@ func sqliteContender(ctx context.Context, sqlite, db string) (*contender, string
 		return nil, "", err
 	}
 	version, _, _ = strings.Cut(strings.TrimSpace(version), " ")
-	setup := `PRAGMA journal_mode=WAL;
-CREATE TABLE accounts(name TEXT PRIMARY KEY, bal INTEGER NOT NULL);
-CREATE TABLE ledger(id INTEGER PRIMARY KEY, ref TEXT NOT NULL, time TEXT NOT NULL, name TEXT NOT NULL,
-  kind TEXT NOT NULL, counterparty TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL);
-CREATE INDEX ledger_by_name ON ledger(name, time);
-INSERT INTO accounts VALUES ('alex', 100000000), ('egon', 100000000);
-`
+	setup := sqliteSchema + "INSERT INTO accounts VALUES ('alex', 100000000), ('egon', 100000000);\n"
 	if _, err := sqliteRun(ctx, sqlite, db, setup); err != nil {
 		return nil, "", err
 	}
@@ -205,12 +199,7 @@ INSERT INTO accounts VALUES ('alex', 100000000), ('egon', 100000000);
 		from, to := "alex", "egon"
 		for range n {
 			seq++
-			fmt.Fprintf(&s, "BEGIN;\n"+
-				"UPDATE accounts SET bal=bal-100 WHERE name='%[1]s';\n"+
-				"UPDATE accounts SET bal=bal+100 WHERE name='%[2]s';\n"+
-				"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('t-%016[3]x',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[1]s','transfer_out','%[2]s',-100,(SELECT bal FROM accounts WHERE name='%[1]s'));\n"+
-				"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('t-%016[3]x',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[2]s','transfer_in','%[1]s',100,(SELECT bal FROM accounts WHERE name='%[2]s'));\n"+
-				"COMMIT;\n", from, to, seq)
+			sqliteTransfer(&s, "BEGIN", from, to, fmt.Sprintf("t-%016x", seq))
 			from, to = to, from
 		}
 		return s.String()
@@ -229,6 +218,26 @@ INSERT INTO accounts VALUES ('alex', 100000000), ('egon', 100000000);
 		return max(d-idle, 0), err
 	}
 	return &contender{name: "SQLite", round: round}, version, nil
+}
+
+// sqliteSchema makes the SQLite comparisons' tables, in WAL mode.
+const sqliteSchema = `PRAGMA journal_mode=WAL;
+CREATE TABLE accounts(name TEXT PRIMARY KEY, bal INTEGER NOT NULL);
+CREATE TABLE ledger(id INTEGER PRIMARY KEY, ref TEXT NOT NULL, time TEXT NOT NULL, name TEXT NOT NULL,
+  kind TEXT NOT NULL, counterparty TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL);
+CREATE INDEX ledger_by_name ON ledger(name, time);
+`
+
+// sqliteTransfer writes one transfer of 1.00 from from to to as one
+// transaction, started with begin ("BEGIN" or "BEGIN IMMEDIATE"): the two
+// balances and a ledger line for each side, as Bank.Transfer writes them.
+func sqliteTransfer(s *strings.Builder, begin, from, to, ref string) {
+	fmt.Fprintf(s, "%[4]s;\n"+
+		"UPDATE accounts SET bal=bal-100 WHERE name='%[1]s';\n"+
+		"UPDATE accounts SET bal=bal+100 WHERE name='%[2]s';\n"+
+		"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('%[3]s',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[1]s','transfer_out','%[2]s',-100,(SELECT bal FROM accounts WHERE name='%[1]s'));\n"+
+		"INSERT INTO ledger(ref,time,name,kind,counterparty,amount,balance_after) VALUES('%[3]s',strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'),'%[2]s','transfer_in','%[1]s',100,(SELECT bal FROM accounts WHERE name='%[2]s'));\n"+
+		"COMMIT;\n", from, to, ref, begin)
 }
 
 // sqliteRun feeds script to one sqlite3 process on db and returns how long

@@ -5,12 +5,13 @@
 //
 // # Transactions and locking
 //
-// Every View and Update holds an exclusive lock for its whole run: a
-// semaphore inside the Store (a file lock does not exclude goroutines
-// sharing one descriptor) and a file lock on <dir>/.lock (which excludes
-// other Store values and other processes): flock(2) on Linux, macOS and the
-// BSDs, with the file kept open between transactions; gofrs/flock elsewhere
-// (LockFileEx on Windows). The lock is taken per transaction, so processes
+// Every View and every batch of Updates (see Group commit) holds an
+// exclusive lock for its whole run: a semaphore inside the Store (a file
+// lock does not exclude goroutines sharing one descriptor) and a file
+// lock on <dir>/.lock (which excludes other Store values and other
+// processes): flock(2) on Linux, macOS and the BSDs, with the file kept
+// open between transactions; gofrs/flock elsewhere (LockFileEx on
+// Windows). The lock is taken per View or batch, so processes
 // interleave. A transaction's writes are buffered in memory; Get and List
 // see them.
 //
@@ -23,13 +24,47 @@
 //
 // # Commit
 //
-// A commit encodes all of a transaction's writes as one journal record,
-// writes it at the end of <dir>/.journal's records and syncs the journal
-// (fdatasync on Linux, fsync elsewhere). That sync is the only one on the
-// hot path, and once it returns the transaction is committed: this is the
-// commit point. Update returns nil from then on, whatever happens after; a
-// failure before it (the journal's write or sync) takes the record back
-// (zeroes it) and fails the transaction, with nothing changed.
+// A commit encodes all of a batch's writes (see Group commit; a lone
+// transaction is a batch of one) as one journal record, writes it at the
+// end of <dir>/.journal's records and syncs the journal (fdatasync on
+// Linux, fsync elsewhere). That sync is the only one on the hot path, and
+// once it returns the batch's transactions are committed: this is the
+// commit point. Their Updates return nil from then on, whatever happens
+// after; a failure before it (the journal's write or sync) takes the
+// record back (zeroes it) and fails them, with nothing changed.
+//
+// # Group commit
+//
+// Updates that goroutines of one Store start while another transaction
+// holds the lock wait in a queue. Whichever of them gets the semaphore
+// next becomes the committer: it takes the file lock, then up to 64
+// queued Updates (fewer once their writes pass 1 MiB), and runs their
+// functions one after another, each in its own transaction. A
+// transaction's writes are staged, not written: the next one reads them
+// over the files (as it reads pending records, see below), so the batch
+// is serializable, in queue order, exactly as if its transactions had
+// run one by one. A function that fails or writes nothing stages
+// nothing, and the ones after it never see its writes. Then the batch's
+// writes go to the journal as one record (each file once: the state
+// before the batch's first write of it, the content after its last), in
+// one write and one sync, and each Update returns: nil or its function's
+// error once the record is durable. If the write or the sync fails, the
+// record is zeroed and every Update from the batch's first write on fails
+// with that error, with nothing changed (an Update before it read only
+// committed data and keeps its result). A crash before the sync returned
+// leaves a torn record, which recovery zeroes: the whole batch is lost
+// and none of it was reported done; after the sync the whole batch is
+// replayed. No batch is ever partly committed. A function's panic is
+// caught by the committer and raised again in its own Update's goroutine;
+// a function that ends the committer's goroutine (runtime.Goexit, as
+// t.FailNow does) ends its own Update's goroutine too, and the rest of
+// its batch fails with nothing written.
+// Other processes see batches as one transaction each: the file lock is
+// held across one batch, and taken again for the next.
+//
+// An Update still queued when its context ends, or when it has waited
+// LockTimeout, is withdrawn and fails with nothing written; once a
+// committer took it, it returns the batch's outcome.
 // The writes are then applied to the real files in place, without fsync: a
 // put writes the whole content at offset 0 and cuts the file to its
 // length; an append cuts the file to the recorded offset if it is longer
@@ -101,7 +136,8 @@
 // never trusted. A put carries the whole file and an append carries its
 // offset, so replaying records in journal order from any earlier record
 // yields the same files. Each file appears at most once in a record
-// (several writes to one file in a transaction are merged).
+// (several writes to one file in a transaction, or in a batch, are
+// merged).
 //
 // # Journal space
 //

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -83,7 +84,13 @@ type Store struct {
 	// that a wait for it can end with a context.
 	sem    chan struct{}
 	closed bool
-	j      journal // used under the lock
+
+	// queue holds the Updates waiting to be committed, oldest first (see
+	// submit), under queueMu.
+	queueMu sync.Mutex
+	queue   []*request
+
+	j journal // used under the lock
 
 	// epoch and last, under the lock: see Tx.Epoch. last is the journal
 	// as the previous transaction left it, if it left nothing pending.
@@ -267,16 +274,42 @@ func (s *Store) Fsyncs() int64 { return s.fsyncs.Load() }
 // means that nothing was written. Errors after the commit point (applying
 // the writes to the files, a checkpoint) go to Options.Warn, and the store
 // finishes that work later; meanwhile every transaction sees the
-// committed writes. fn must not start another transaction in the same
-// folder: it would wait for itself.
+// committed writes.
+//
+// Updates that goroutines start at once are committed in batches, one
+// journal write and one sync for each (see "Group commit" in the package
+// documentation): fn may run on another goroutine than the caller's, and
+// if the batch's commit fails, an Update whose fn ran after the batch's
+// first write returns that failure instead of fn's result (fn may have
+// read writes that never became durable). fn must not start another
+// transaction in the same folder: it would wait for itself.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.run(ctx, true, fn, s.commit)
+	return s.submit(ctx, fn)
 }
 
 // View runs fn in a read-only transaction: Put and Append fail with
 // ErrReadOnly. It returns fn's error unchanged.
 func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.run(ctx, false, fn, nil)
+	var fnErr error
+	err := s.locked(ctx, func() error {
+		j := &s.j
+		defer j.release()
+		if err := s.begin(j); err != nil {
+			return err
+		}
+		tx := s.newTx(false)
+		fnErr = fn(tx)
+		tx.done = true
+		s.rememberJournal(j)
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("docstore: %w", err)
+	}
+	return nil
 }
 
 // bringUpToDate is how every transaction starts, under the lock: it
@@ -294,45 +327,29 @@ func (s *Store) bringUpToDate(j *journal) error {
 	return s.catchUp(j, off, ok)
 }
 
-// run runs fn in a transaction and, if fn wrote anything, hands the writes
-// to commit (a parameter so tests can stop a commit half-way).
-func (s *Store) run(ctx context.Context, writable bool, fn func(tx *Tx) error, commit func(*journal, []*op) error) error {
-	var fnErr error
-	err := s.locked(ctx, func() error {
-		j := &s.j
-		defer j.release()
-		if err := s.bringUpToDate(j); err != nil {
-			s.last.ok = false
-			return err
-		}
-		if !s.last.ok || j.reopened || s.last.gen != j.gen || s.last.size != j.size {
-			s.epoch++
-		}
-		if s.keptEpoch != s.epoch {
-			s.closeKept()
-			s.keptEpoch = s.epoch
-		}
+// begin starts the transactions of one hold of the lock: it brings the
+// store up to date and moves to a new epoch if anything but this Store
+// may have written since its last transaction (see Tx.Epoch).
+func (s *Store) begin(j *journal) error {
+	if err := s.bringUpToDate(j); err != nil {
 		s.last.ok = false
-		tx := &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}, sizes: map[string]int64{}, tails: map[string][]byte{}}
-		defer func() { tx.done = true }()
-		if fnErr = fn(tx); fnErr != nil || len(tx.ops) == 0 {
-			s.rememberJournal(j)
-			return nil
-		}
-		tx.setBefore()
-		if err := commit(j, tx.ops); err != nil {
-			return err
-		}
-		s.rememberJournal(j)
-		return nil
-	})
-	if fnErr != nil {
-		return fnErr
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("docstore: %w", err)
+	if !s.last.ok || j.reopened || s.last.gen != j.gen || s.last.size != j.size {
+		s.epoch++
 	}
+	s.last.ok = false
 	return nil
+}
+
+// newTx returns a transaction on the store as begin left it, with the
+// records already staged in this hold of the lock over it.
+func (s *Store) newTx(writable bool) *Tx {
+	if s.keptEpoch != s.epoch {
+		s.closeKept()
+		s.keptEpoch = s.epoch
+	}
+	return &Tx{s: s, writable: writable, byName: map[string]*op{}, seen: map[string]seen{}, sizes: map[string]int64{}, tails: map[string][]byte{}}
 }
 
 // rememberJournal notes the journal as a transaction leaves it, so that the
@@ -344,40 +361,13 @@ func (s *Store) rememberJournal(j *journal) {
 	}
 }
 
-// commit makes ops durable in the journal, then applies them. Once the
-// journal's fsync returned (the commit point) it returns nil: an apply or
-// checkpoint that fails is reported through Warn and finished later.
-func (s *Store) commit(j *journal, ops []*op) error {
-	start := j.size
-	if err := s.appendRecord(j, ops); err != nil {
-		return err
-	}
-	if len(j.pending) > 0 {
-		// Earlier records are still pending, and records apply in order.
-		j.pending = append(j.pending, record{off: start, end: j.size, ops: ops})
-		return nil
-	}
-	if err := s.apply(ops); err != nil {
-		j.pending = append(j.pending, record{off: start, end: j.size, ops: ops})
-		s.warn(fmt.Errorf("a committed transaction is not applied to the files yet; reads see it, and the next transaction tries again: %w", err))
-		return nil
-	}
-	if err := j.setApplied(j.size); err != nil {
-		s.warn(fmt.Errorf("marker %s: %w", s.Path(markerName), err))
-	}
-	if j.size > s.checkpointBytes {
-		s.tryCheckpoint(j)
-	}
-	return nil
-}
-
 // locked runs fn holding the Store's semaphore and the file lock. A wait
 // for either ends with ctx or after the lock timeout.
-func (s *Store) locked(ctx context.Context, fn func() error) (err error) {
+func (s *Store) locked(ctx context.Context, fn func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := &lockWait{ctx: ctx, start: time.Now(), notify: s.onLockWait, timeout: s.lockTimeout, path: s.lock.path}
+	w := s.newWait(ctx)
 	if err := w.acquire(s.sem); err != nil {
 		return err
 	}
@@ -385,6 +375,17 @@ func (s *Store) locked(ctx context.Context, fn func() error) (err error) {
 	if s.closed {
 		return errClosed
 	}
+	return s.fileLocked(w, fn)
+}
+
+// newWait starts a wait for the lock.
+func (s *Store) newWait(ctx context.Context) *lockWait {
+	return &lockWait{ctx: ctx, start: time.Now(), notify: s.onLockWait, timeout: s.lockTimeout, path: s.lock.path}
+}
+
+// fileLocked runs fn holding the file lock; the caller holds the
+// semaphore. The wait for the file lock is w.
+func (s *Store) fileLocked(w *lockWait, fn func() error) (err error) {
 	for delay := 100 * time.Microsecond; ; delay = min(2*delay, 20*time.Millisecond) {
 		ok, err := s.lock.tryLock()
 		if err != nil {

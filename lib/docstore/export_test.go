@@ -2,6 +2,7 @@ package docstore
 
 import (
 	"context"
+	"errors"
 	"os"
 	"time"
 )
@@ -15,10 +16,32 @@ const (
 	RecordHeaderLen  = recordHeaderLen
 )
 
-// CommitWithoutApply runs fn like Update but stops once the writes are
-// durable in the journal, like a process killed right after its fsync.
-func CommitWithoutApply(s *Store, fn func(tx *Tx) error) error {
-	return s.run(context.Background(), true, fn, s.appendRecord)
+// CommitWithoutApply runs fns like Updates started at once, as one batch,
+// but stops once the batch is durable in the journal, like a process
+// killed right after its fsync. It returns their errors joined.
+func CommitWithoutApply(s *Store, fns ...func(tx *Tx) error) error {
+	var batch []*request
+	for _, fn := range fns {
+		batch = append(batch, &request{ctx: context.Background(), fn: fn, done: make(chan outcome, 1)})
+	}
+	if err := s.locked(context.Background(), func() error {
+		s.runBatch(batch, false)
+		return nil
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range batch {
+		errs = append(errs, (<-r.done).result())
+	}
+	return errors.Join(errs...)
+}
+
+// Queued returns how many Updates of s wait to be committed.
+func Queued(s *Store) int {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	return len(s.queue)
 }
 
 // WithoutFastPath makes the RootFS made from now on use os.Root for every
@@ -73,3 +96,6 @@ func SetCloseLockWait(d time.Duration) (restore func()) {
 	closeLockWait = d
 	return func() { closeLockWait = saved }
 }
+
+// Checksum is the store's CRC-32C.
+var Checksum = checksum

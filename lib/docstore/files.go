@@ -32,10 +32,10 @@ func (s *Store) apply(ops []*op) error {
 // to the recorded offset if it is longer (the append is being replayed)
 // and writes there. Without o.size, the size the open found is used.
 func (s *Store) applyOp(o *op) error {
-	f, fi, kept, err := s.keptFile(o.name)
-	if err != nil {
-		return err
-	}
+	f := s.kept[o.name]
+	kept := f != nil
+	var fi fs.FileInfo
+	var err error
 	if !kept {
 		flag := os.O_RDWR | os.O_CREATE
 		f, fi, err = s.openStored(o.name, flag)
@@ -51,6 +51,14 @@ func (s *Store) applyOp(o *op) error {
 		kept = s.keep(o.name, f)
 	}
 	size := o.size
+	if size < 0 && fi == nil {
+		// A kept file's size is asked for only when the op does not know
+		// it (a record read back from the journal).
+		fi, err = f.Stat()
+	}
+	if err != nil {
+		return err
+	}
 	if size < 0 {
 		size = fi.Size()
 	}

@@ -48,9 +48,41 @@ const (
 	readChunk    = 4 << 10
 )
 
-// castagnoliTable is built at the first checksum, not at start-up: a
-// process that only reads never needs it (building it is ~0.2 ms).
-var castagnoliTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
+// checksum returns the CRC-32C (Castagnoli) of p.
+func checksum(p []byte) uint32 { return updateChecksum(0, p) }
+
+// updateChecksum returns crc updated with p. hash/crc32 sets up its
+// hardware-assisted Castagnoli tables at the first use, ~0.2 ms, which
+// every start would pay for the journal header and the marker alone: an
+// input shorter than smallInput goes through a plain table of 256 entries
+// instead, built in a few µs. Both give the same checksum.
+func updateChecksum(crc uint32, p []byte) uint32 {
+	if len(p) < smallInput {
+		return crc32.Update(crc, smallTable(), p)
+	}
+	return crc32.Update(crc, crc32.MakeTable(crc32.Castagnoli), p)
+}
+
+const smallInput = 256
+
+// smallTable is the byte-at-a-time table of CRC-32C (the reversed
+// Castagnoli polynomial), as crc32.MakeTable builds one for other
+// polynomials.
+var smallTable = sync.OnceValue(func() *crc32.Table {
+	t := new(crc32.Table)
+	for i := range t {
+		crc := uint32(i)
+		for range 8 {
+			if crc&1 == 1 {
+				crc = crc>>1 ^ crc32.Castagnoli
+			} else {
+				crc >>= 1
+			}
+		}
+		t[i] = crc
+	}
+	return t
+})
 
 // journal is a Store's journal and marker. Their files stay open between
 // transactions; it is used only under the lock, where open brings it up to
@@ -72,6 +104,13 @@ type journal struct {
 	// applied yet, in journal order: committed, so every read sees them
 	// over the files. catchUp sets it at the start of each transaction.
 	pending []record
+
+	// unsynced holds the writes of the batch's transactions staged so far
+	// (see runBatch), one record each, not yet in the journal; stagedLen
+	// is their encoded length. Reads see them after the pending records
+	// (see overlay).
+	unsynced  []record
+	stagedLen int
 }
 
 // record is one journal record: its offset, the offset after it and its
@@ -163,9 +202,31 @@ func (j *journal) setApplied(off int64) error {
 	return err
 }
 
-// touches reports whether a pending record writes name.
-func (j *journal) touches(name string) bool {
+// overlay yields the records that reads see over the files, in journal
+// order: the pending ones, then those staged by the batch's earlier
+// transactions.
+func (j *journal) overlay(yield func(record) bool) {
 	for _, r := range j.pending {
+		if !yield(r) {
+			return
+		}
+	}
+	for _, r := range j.unsynced {
+		if !yield(r) {
+			return
+		}
+	}
+}
+
+// touches reports whether a record of the overlay writes name. It is
+// asked at every read, so it loops over the two lists itself.
+func (j *journal) touches(name string) bool {
+	return writes(j.pending, name) || writes(j.unsynced, name)
+}
+
+// writes reports whether one of recs writes name.
+func writes(recs []record, name string) bool {
+	for _, r := range recs {
 		for _, o := range r.ops {
 			if o.name == name {
 				return true
@@ -273,7 +334,7 @@ func (o *op) isBefore(data []byte, exists bool) bool {
 		if o.beforeLen == missing {
 			return !exists
 		}
-		return exists && uint64(len(data)) == o.beforeLen && crc32.Checksum(data, castagnoliTable()) == o.beforeSum
+		return exists && uint64(len(data)) == o.beforeLen && checksum(data) == o.beforeSum
 	}
 	return int64(len(data)) == o.off && o.prefixIntact(data)
 }
@@ -284,7 +345,7 @@ func (o *op) prefixIntact(data []byte) bool {
 	if int64(len(data)) < o.off {
 		return false
 	}
-	return crc32.Checksum(lastBytes(data[:o.off], int(o.beforeLen)), castagnoliTable()) == o.beforeSum
+	return checksum(lastBytes(data[:o.off], int(o.beforeLen))) == o.beforeSum
 }
 
 // tearUnit is the granularity at which a killed process can leave a write
@@ -339,12 +400,12 @@ func (o *op) over(data []byte, err error) ([]byte, error) {
 	return append(data, o.data...), nil
 }
 
-// stored returns the committed content of name: the file, with the
-// pending records' writes over it. A missing file gives an error that
-// matches fs.ErrNotExist.
+// stored returns the content of name as a transaction sees it: the file,
+// with the writes of the overlay's records over it. A missing file gives
+// an error that matches fs.ErrNotExist.
 func (s *Store) stored(name string) ([]byte, error) {
 	data, err := s.readFile(name)
-	for _, r := range s.j.pending {
+	for r := range s.j.overlay {
 		for _, o := range r.ops {
 			if o.name == name {
 				data, err = o.over(data, err)
@@ -352,41 +413,6 @@ func (s *Store) stored(name string) ([]byte, error) {
 		}
 	}
 	return data, err
-}
-
-// appendRecord writes ops to the journal as one record and fsyncs it: from
-// then on the transaction is committed.
-func (s *Store) appendRecord(j *journal, ops []*op) error {
-	if j.version >= 2 {
-		if err := s.setBefore(ops); err != nil {
-			return err
-		}
-	}
-	rec, err := encodeRecord(ops, j.version, j.gen)
-	if err != nil {
-		return err
-	}
-	end := j.size + int64(len(rec))
-	if j.version >= 2 && end > j.phys {
-		// Zero-fill the next chunk with this record: the records after
-		// it then change neither the file's size nor its blocks.
-		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
-	}
-	_, err = j.file.f.WriteAt(rec, j.size)
-	if err == nil {
-		err = s.datasync(j.file.f)
-	}
-	if err != nil {
-		// The caller will hear that the transaction failed, so the next
-		// transaction must not find the record and apply it.
-		if terr := j.undo(j.size, int64(len(rec))); terr != nil {
-			err = errors.Join(err, terr)
-		}
-		return fmt.Errorf("commit: %w", err)
-	}
-	j.phys = max(j.phys, j.size+int64(len(rec)))
-	j.size = end
-	return nil
 }
 
 // undo takes back a write of n bytes at off, the journal's end, that did
@@ -453,11 +479,11 @@ func (o *op) setBefore(data []byte, exists bool) {
 		o.beforeLen = missing
 	case o.put:
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoliTable())
+		o.beforeSum = checksum(data)
 	default:
 		data = lastBytes(data[:min(int64(len(data)), o.off)], appendCheckLen)
 		o.beforeLen = uint64(len(data))
-		o.beforeSum = crc32.Checksum(data, castagnoliTable())
+		o.beforeSum = checksum(data)
 	}
 	o.hasBefore = true
 }
@@ -588,10 +614,10 @@ func isZero(b []byte) bool {
 func recordSum(version int, gen uint64, lengthAndPayload ...[]byte) uint32 {
 	var sum uint32
 	if version >= 2 {
-		sum = crc32.Update(0, castagnoliTable(), binary.BigEndian.AppendUint64(nil, gen))
+		sum = updateChecksum(0, binary.BigEndian.AppendUint64(nil, gen))
 	}
 	for _, b := range lengthAndPayload {
-		sum = crc32.Update(sum, castagnoliTable(), b)
+		sum = updateChecksum(sum, b)
 	}
 	return sum
 }
@@ -725,7 +751,7 @@ func seal(magic string, fields ...uint64) []byte {
 	for _, f := range fields {
 		b = binary.BigEndian.AppendUint64(b, f)
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoliTable()))
+	return binary.BigEndian.AppendUint32(b, checksum(b))
 }
 
 // unseal returns the n fields of a block made by seal, or false if b does
@@ -736,7 +762,7 @@ func unseal(b []byte, magic string, n int) ([]uint64, bool) {
 		return nil, false
 	}
 	body := b[:size-4]
-	if binary.BigEndian.Uint32(b[size-4:]) != crc32.Checksum(body, castagnoliTable()) {
+	if binary.BigEndian.Uint32(b[size-4:]) != checksum(body) {
 		return nil, false
 	}
 	fields := make([]uint64, n)

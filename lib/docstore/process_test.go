@@ -43,10 +43,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childGoroutines is how many goroutines of a child increment at once,
+// so that the children's transactions are committed in batches.
+const childGoroutines = 4
+
 // runChild is the body of a child process: "increment" increments the
-// counter countEnv times; "hold" holds the lock until its standard input
-// ends; "forever" increments it and appends a line until
-// killed, printing each acknowledged count.
+// counter countEnv times, from childGoroutines goroutines; "hold" holds
+// the lock until its standard input ends; "forever" increments it and
+// appends a line from childGoroutines goroutines until killed, printing
+// each acknowledged count.
 func runChild(child string) error {
 	s, err := docstore.Open(context.Background(), os.Getenv(dirEnv), docstore.Options{CheckpointBytes: 4096})
 	if err != nil {
@@ -59,12 +64,18 @@ func runChild(child string) error {
 		if err != nil {
 			return err
 		}
-		for range count {
-			if _, err := increment(s, ""); err != nil {
-				return err
+		return inGoroutines(func(g int) error {
+			mine := count / childGoroutines
+			if g < count%childGoroutines {
+				mine++
 			}
-		}
-		return nil
+			for range mine {
+				if _, err := increment(s, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	case "hold":
 		// Hold the lock until standard input ends.
 		return s.View(context.Background(), func(*docstore.Tx) error {
@@ -73,15 +84,32 @@ func runChild(child string) error {
 			return err
 		})
 	case "forever":
-		for {
-			n, err := increment(s, linesLog)
-			if err != nil {
-				return err
+		var mu sync.Mutex
+		return inGoroutines(func(int) error {
+			for {
+				n, err := increment(s, linesLog)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				fmt.Println(n)
+				mu.Unlock()
 			}
-			fmt.Println(n)
-		}
+		})
 	}
 	return fmt.Errorf("unknown child %q", child)
+}
+
+// inGoroutines runs fn(0), …, fn(childGoroutines-1) at once and returns
+// their errors joined.
+func inGoroutines(fn func(g int) error) error {
+	errs := make([]error, childGoroutines)
+	var wg sync.WaitGroup
+	for g := range childGoroutines {
+		wg.Go(func() { errs[g] = fn(g) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func childCommand(dir, child string, env ...string) *exec.Cmd {
@@ -202,9 +230,12 @@ func TestKilledWriter(t *testing.T) {
 		}
 		lines := bufio.NewScanner(stdout)
 		for acked < target && lines.Scan() {
-			if acked, err = strconv.Atoi(lines.Text()); err != nil {
+			// The child's goroutines print in any order.
+			n, err := strconv.Atoi(lines.Text())
+			if err != nil {
 				t.Fatal(err)
 			}
+			acked = max(acked, n)
 		}
 		// The child goes on committing while the pipe is read, so the kill
 		// lands anywhere in a transaction.

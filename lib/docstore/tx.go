@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"path"
 	"slices"
@@ -216,7 +215,7 @@ func (tx *Tx) List(dir string) ([]string, error) {
 			names = append(names, path.Base(w.name))
 		}
 	}
-	for _, r := range tx.s.j.pending {
+	for r := range tx.s.j.overlay {
 		for _, w := range r.ops {
 			if path.Dir(w.name) == parent {
 				names = append(names, path.Base(w.name))
@@ -241,7 +240,9 @@ func (tx *Tx) check(name string) error {
 // file's current size if there is none. A new name is checked here, before
 // commit, because a journaled write that cannot be applied would block the
 // store: the target must be a regular file or missing, and the names
-// written by one transaction must not need a file and a folder at one path.
+// written by one transaction, or by it and the pending records or the
+// batch's earlier transactions, must not need a file and a folder at one
+// path.
 func (tx *Tx) pending(name string) (*op, error) {
 	if err := tx.check(name); err != nil {
 		return nil, err
@@ -252,9 +253,13 @@ func (tx *Tx) pending(name string) (*op, error) {
 	if w := tx.byName[name]; w != nil {
 		return w, nil
 	}
-	for _, w := range tx.ops {
-		if strings.HasPrefix(w.name, name+"/") || strings.HasPrefix(name, w.name+"/") {
-			return nil, fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
+	if err := clash(name, tx.ops); err != nil {
+		return nil, err
+	}
+	for r := range tx.s.j.overlay {
+		// Committed or staged writes the disk does not show yet.
+		if err := clash(name, r.ops); err != nil {
+			return nil, err
 		}
 	}
 	size, known := tx.sizes[name]
@@ -287,6 +292,22 @@ func (tx *Tx) pending(name string) (*op, error) {
 	return w, nil
 }
 
+// clash fails if name and a name ops write cannot both be files: one
+// would have to be a folder holding the other.
+func clash(name string, ops []*op) error {
+	for _, w := range ops {
+		if inFolder(w.name, name) || inFolder(name, w.name) {
+			return fmt.Errorf("docstore: %s and %s cannot both be files", name, w.name)
+		}
+	}
+	return nil
+}
+
+// inFolder reports whether name is below the folder dir.
+func inFolder(name, dir string) bool {
+	return len(name) > len(dir) && name[len(dir)] == '/' && strings.HasPrefix(name, dir)
+}
+
 // noteSize keeps the size of a file read from the disk (0 if it is
 // missing), so that a write of it later in the transaction need not look
 // it up again: under the lock nothing else changes it.
@@ -308,18 +329,18 @@ func (tx *Tx) remember(name string, data []byte, err error) {
 	tx.seen[name] = seen{
 		exists: err == nil,
 		n:      len(data),
-		sum:    crc32.Checksum(data, castagnoliTable()),
+		sum:    checksum(data),
 		tail:   bytes.Clone(lastBytes(data, appendCheckLen)),
 	}
 }
 
 // setBefore sets the before-state of the ops that a Get of their file
-// already read; appendRecord reads the rest.
+// already read; stage reads the rest.
 func (tx *Tx) setBefore() {
 	for _, o := range tx.ops {
 		if tail, ok := tx.tails[o.name]; ok && !o.put && !o.hasBefore && int64(len(tail)) <= o.off && o.off == tx.sizes[o.name] {
 			// An append at the end of a file whose end Tail read.
-			o.beforeLen, o.beforeSum = uint64(len(tail)), crc32.Checksum(tail, castagnoliTable())
+			o.beforeLen, o.beforeSum = uint64(len(tail)), checksum(tail)
 			o.hasBefore = true
 			continue
 		}
@@ -335,7 +356,7 @@ func (tx *Tx) setBefore() {
 		case int64(sn.n) != o.off:
 			continue
 		default:
-			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), crc32.Checksum(sn.tail, castagnoliTable())
+			o.beforeLen, o.beforeSum = uint64(len(sn.tail)), checksum(sn.tail)
 		}
 		o.hasBefore = true
 	}
