@@ -16,12 +16,12 @@ import (
 
 // HostKey reads the server's private key at path, or, when there is no
 // file, creates one: a new ed25519 key, readable by its owner only. created
-// says which.
+// says which. Two servers starting at once on a missing file end up with
+// the same key, and a crash never leaves a partial one behind.
 func HostKey(path string) (signer ssh.Signer, created bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		data, err = newHostKey(path)
-		created = err == nil
+		data, created, err = newHostKey(path)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("host key: %w", err)
@@ -33,33 +33,45 @@ func HostKey(path string) (signer ssh.Signer, created bool, err error) {
 	return signer, created, nil
 }
 
-func newHostKey(path string) ([]byte, error) {
+// newHostKey writes a new key to a temporary file beside path and links it
+// into place, so path only ever holds a whole key. If another server's key
+// got there first, that one is read instead (created is false).
+func newHostKey(path string) (data []byte, created bool, err error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	block, err := ssh.MarshalPrivateKey(priv, "atmshop host key")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	data := pem.EncodeToMemory(block)
+	data = pem.EncodeToMemory(block)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	// O_EXCL: two servers starting at once never overwrite each other's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// CreateTemp makes the file 0600.
+	f, err := os.CreateTemp(filepath.Dir(path), ".host_key-*")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	defer os.Remove(f.Name())
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return nil, err
+		return nil, false, err
 	}
-	return data, nil
+	// Link, unlike rename, never replaces a key that is already there.
+	err = os.Link(f.Name(), path)
+	if errors.Is(err, fs.ErrExist) {
+		data, err = os.ReadFile(path)
+		return data, false, err
+	}
+	return data, err == nil, err
 }
 
 // AuthorizedKeys counts the keys in the authorized_keys file at path; a

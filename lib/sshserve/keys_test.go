@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -30,6 +31,33 @@ func TestHostKeyIsCreatedOnceWithMode0600(t *testing.T) {
 	}
 	if string(again.PublicKey().Marshal()) != string(first.PublicKey().Marshal()) {
 		t.Error("the second start has another host key")
+	}
+}
+
+// Servers starting at once on a missing key file all get the one key
+// that lands there, and no temporary file is left beside it.
+func TestHostKeyCreatedByServersAtOnce(t *testing.T) {
+	for round := range 50 {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "host_key")
+		keys := make([]ssh.Signer, 4)
+		errs := make([]error, len(keys))
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Go(func() { keys[i], _, errs[i] = sshserve.HostKey(path) })
+		}
+		wg.Wait()
+		for i := range keys {
+			if errs[i] != nil {
+				t.Fatalf("round %d, server %d: %v", round, i, errs[i])
+			}
+			if string(keys[i].PublicKey().Marshal()) != string(keys[0].PublicKey().Marshal()) {
+				t.Fatalf("round %d: servers started at once have different host keys", round)
+			}
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Fatalf("round %d: %d files in the folder, want only host_key", round, len(entries))
+		}
 	}
 }
 
