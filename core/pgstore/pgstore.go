@@ -19,6 +19,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"net"
@@ -243,19 +244,28 @@ type linkError struct{ err error }
 func (e *linkError) Error() string { return e.err.Error() }
 func (e *linkError) Unwrap() error { return e.err }
 
-// asLinkError marks err as a link failure if it is one.
-func asLinkError(err error) error {
-	var pe *pgconn.PgError
-	switch {
-	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+// asLinkError marks err as a link failure if it is one: the connection
+// could not be made or broke (closed says it is closed now), or the
+// server ended the session. Anything else, such as a statement the
+// server refused or a value that does not fit its Go type, stays as it is.
+func asLinkError(err error, closed bool) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
-	case errors.As(err, &pe):
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
 		if pe.Severity == "FATAL" || pe.Severity == "PANIC" || strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") {
 			return &linkError{err}
 		}
 		return err
 	}
-	return &linkError{err}
+	var connect *pgconn.ConnectError
+	var network net.Error
+	if closed || pgconn.SafeToRetry(err) || errors.As(err, &connect) || errors.As(err, &network) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed) {
+		return &linkError{err}
+	}
+	return err
 }
 
 // unknownOutcome is a commit whose reply was lost and whose outcome could
@@ -298,7 +308,7 @@ func (s *Store) mapErr(err error) error {
 func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return asLinkError(err)
+		return asLinkError(err, false)
 	}
 	// Release destroys a connection left in a transaction or broken.
 	defer conn.Release()
@@ -340,7 +350,7 @@ func (s *Store) commit(ctx context.Context, t *tx) error {
 	}
 	err := t.send(&pgx.QueuedQuery{SQL: `COMMIT`})
 	var link *linkError
-	if err = asLinkError(err); !errors.As(err, &link) || pgconn.SafeToRetry(err) {
+	if err = asLinkError(err, t.conn.IsClosed()); !errors.As(err, &link) || pgconn.SafeToRetry(err) {
 		return err // done, refused, or never sent
 	}
 	if t.xid == "" {
@@ -424,21 +434,28 @@ func (t *tx) send(last *pgx.QueuedQuery) error {
 }
 
 // read sends the queued statements and then sql, whose rows go to fn.
-func (t *tx) read(sql string, args []any, fn func(pgx.Rows) error) error {
+// what names the data read, for the error if a value in it does not fit
+// its Go type: that is damaged data, not a failed round trip, and the
+// transaction goes on.
+func (t *tx) read(what, sql string, args []any, fn func(pgx.Rows) error) error {
 	if t.err != nil {
 		return t.err
 	}
 	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
 	q.Query(fn)
 	if err := t.send(q); err != nil {
-		t.err = asLinkError(err)
+		var scan pgx.ScanArgError
+		if errors.As(err, &scan) && !t.conn.IsClosed() {
+			return corrupt(what, err)
+		}
+		t.err = asLinkError(err, t.conn.IsClosed())
 	}
 	return t.err
 }
 
 // readRow is read for at most one row: found says whether there was one.
-func (t *tx) readRow(sql string, args []any, dest ...any) (found bool, err error) {
-	err = t.read(sql, args, func(rows pgx.Rows) error {
+func (t *tx) readRow(what, sql string, args []any, dest ...any) (found bool, err error) {
+	err = t.read(what, sql, args, func(rows pgx.Rows) error {
 		if rows.Next() {
 			found = true
 			return rows.Scan(dest...)
@@ -483,7 +500,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 		sql = accountWithLastEntry
 		dest = append(dest, e.dest()...)
 	}
-	found, err := t.readRow(sql, []any{name}, dest...)
+	found, err := t.readRow("account "+name, sql, []any{name}, dest...)
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +524,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 
 func (t *tx) HasAccount(name string) (bool, error) {
 	var ok bool
-	_, err := t.readRow(`SELECT EXISTS (SELECT 1 FROM accounts WHERE name = $1)`, []any{name}, &ok)
+	_, err := t.readRow("account "+name, `SELECT EXISTS (SELECT 1 FROM accounts WHERE name = $1)`, []any{name}, &ok)
 	return ok, err
 }
 
@@ -535,7 +552,7 @@ func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 		return nil, nil
 	}
 	var names []string
-	err := t.read(`SELECT name FROM accounts WHERE name > $1 ORDER BY name LIMIT $2`, []any{after, limit}, func(rows pgx.Rows) error {
+	err := t.read("account names", `SELECT name FROM accounts WHERE name > $1 ORDER BY name LIMIT $2`, []any{after, limit}, func(rows pgx.Rows) error {
 		var err error
 		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
@@ -588,7 +605,7 @@ func (n *nullEntry) last(what string) lastEntry {
 // checked.
 func (t *tx) entries(what, sql string, args ...any) ([]entryRow, error) {
 	var rows []entryRow
-	err := t.read(sql, args, func(r pgx.Rows) error {
+	err := t.read(what, sql, args, func(r pgx.Rows) error {
 		var err error
 		rows, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (entryRow, error) {
 			var e entryRow
@@ -708,7 +725,7 @@ func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
 
 func (t *tx) AppendOrder(name string, o core.Order) error {
 	var taken bool
-	if _, err := t.readRow(`SELECT EXISTS (SELECT 1 FROM orders WHERE account = $1 AND id = $2)`, []any{name, o.ID}, &taken); err != nil {
+	if _, err := t.readRow("orders of "+name, `SELECT EXISTS (SELECT 1 FROM orders WHERE account = $1 AND id = $2)`, []any{name, o.ID}, &taken); err != nil {
 		return err
 	}
 	if taken {
@@ -731,7 +748,7 @@ func (t *tx) AppendOrder(name string, o core.Order) error {
 
 func (t *tx) orders(name, id string) ([]core.Order, error) {
 	var orders []core.Order
-	err := t.read(`SELECT o.seq, o.id, o.at, o.total, l.item, l.price, l.quantity
+	err := t.read("orders of "+name, `SELECT o.seq, o.id, o.at, o.total, l.item, l.price, l.quantity
 		FROM orders o LEFT JOIN order_lines l ON l.order_seq = o.seq
 		WHERE o.account = $1 AND ($2 = '' OR o.id = $2) ORDER BY o.seq, l.line`, []any{name, id}, func(rows pgx.Rows) error {
 		var lastSeq int64 = -1
@@ -776,7 +793,7 @@ func (t *tx) Order(name, id string) (*core.Order, error) {
 
 func (t *tx) BankSettings() (core.BankSettings, error) {
 	var s core.BankSettings
-	found, err := t.readRow(`SELECT time_zone FROM bank_settings`, nil, &s.TimeZone)
+	found, err := t.readRow("bank settings", `SELECT time_zone FROM bank_settings`, nil, &s.TimeZone)
 	if err != nil {
 		return s, err
 	}
