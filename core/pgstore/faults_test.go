@@ -114,20 +114,7 @@ func TestServerRestart(t *testing.T) {
 // and does not run it again; if COMMIT never arrived, the transaction is
 // retried once. Either way it is stored exactly once.
 func TestLostCommitReply(t *testing.T) {
-	c := pgtest.Own(t, pgtest.Options{})
-	dsn := c.Database(t)
-	p := newCutter(t, filepath.Join(c.Socket, ".s.PGSQL.5432"))
-	// Through the proxy, on TCP; one connection, so the lookup after the
-	// cut is on a new one.
-	via := strings.Replace(dsn, "host="+c.Socket+" port=5432", fmt.Sprintf("host=127.0.0.1 port=%d sslmode=disable", p.port()), 1)
-	s, err := pgstore.Open(ctx, via)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Update(ctx, posting(1)); err != nil {
-		t.Fatal(err)
-	}
+	s, p, _ := throughCutter(t)
 	for i, tc := range []struct {
 		name      string
 		deliver   bool // the COMMIT reaches the server
@@ -165,21 +152,9 @@ func TestLostCommitReply(t *testing.T) {
 // which, here, was applied.
 func TestLostCommitReplyUnknownOutcome(t *testing.T) {
 	defer pgstore.SetOutcomeWait(time.Second)()
-	c := pgtest.Own(t, pgtest.Options{})
-	dsn := c.Database(t)
-	p := newCutter(t, filepath.Join(c.Socket, ".s.PGSQL.5432"))
-	via := strings.Replace(dsn, "host="+c.Socket+" port=5432", fmt.Sprintf("host=127.0.0.1 port=%d sslmode=disable", p.port()), 1)
-	s, err := pgstore.Open(ctx, via)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	// Statements prepared: the next write after fn is the COMMIT itself.
-	if err := s.Update(ctx, posting(1)); err != nil {
-		t.Fatal(err)
-	}
+	s, p, dsn := throughCutter(t)
 	tries := 0
-	err = s.Update(ctx, func(tx core.Tx) error {
+	err := s.Update(ctx, func(tx core.Tx) error {
 		tries++
 		if err := posting(2)(tx); err != nil {
 			return err
@@ -199,6 +174,54 @@ func TestLostCommitReplyUnknownOutcome(t *testing.T) {
 	if n, bal := postings(t, direct); n != 2 || bal != 2 {
 		t.Errorf("%d entries, balance %d; want 2 and 2: applied once, by the one try", n, bal)
 	}
+}
+
+// TestViewLostCommitReply: the reply to a read-only transaction's COMMIT
+// is lost. A read changed nothing, so there is no outcome to look up or
+// to report unknown: it is retried once, like any cut transaction.
+func TestViewLostCommitReply(t *testing.T) {
+	s, p, _ := throughCutter(t)
+	tries := 0
+	var balance core.Money
+	err := s.View(ctx, func(tx core.Tx) error {
+		tries++
+		a, err := tx.Account("alice")
+		if err != nil {
+			return err
+		}
+		balance = a.Balance
+		if tries == 1 {
+			p.cutNext(true) // the next thing sent is the COMMIT
+		}
+		return nil
+	})
+	if p.cuts.Load() != 1 {
+		t.Fatalf("the proxy cut %d connections, want 1: the test did not test it", p.cuts.Load())
+	}
+	if err != nil || tries != 2 || balance != 1 {
+		t.Errorf("View: %v after %d tries, balance %s; want nil after 2, balance 0.01", err, tries, balance)
+	}
+}
+
+// throughCutter opens a store on a cluster of its own through a cutter
+// proxy, on TCP, and posts alice's first entry: the statements are
+// prepared, so the next thing sent after a transaction's fn is its
+// COMMIT. dsn is the cluster's own, not through the proxy.
+func throughCutter(t *testing.T) (s *pgstore.Store, p *cutter, dsn string) {
+	t.Helper()
+	c := pgtest.Own(t, pgtest.Options{})
+	dsn = c.Database(t)
+	p = newCutter(t, filepath.Join(c.Socket, ".s.PGSQL.5432"))
+	via := strings.Replace(dsn, "host="+c.Socket+" port=5432", fmt.Sprintf("host=127.0.0.1 port=%d sslmode=disable", p.port()), 1)
+	s, err := pgstore.Open(ctx, via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Update(ctx, posting(1)); err != nil {
+		t.Fatal(err)
+	}
+	return s, p, dsn
 }
 
 // cutter is a proxy from TCP to the server's unix socket that can cut a

@@ -341,17 +341,19 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) err
 }
 
 // commit sends the queued writes with COMMIT. If the connection fails
-// after that, the transaction may have committed: its id is looked up on
-// another connection, so a committed transaction is reported done and an
-// aborted one failed, never the other way round.
+// after that, a write transaction may have committed: its id is looked up
+// on another connection, so a committed transaction is reported done and
+// an aborted one failed, never the other way round. A read-only one
+// changed nothing, whatever became of it: its lost reply is a link
+// failure like any other.
 func (s *Store) commit(ctx context.Context, t *tx) error {
 	if !t.sent && len(t.saves)+len(t.writes) == 0 {
 		return nil // fn read and wrote nothing: there is no transaction
 	}
 	err := t.send(&pgx.QueuedQuery{SQL: `COMMIT`})
 	var link *linkError
-	if err = asLinkError(err, t.conn.IsClosed()); !errors.As(err, &link) || pgconn.SafeToRetry(err) {
-		return err // done, refused, or never sent
+	if err = asLinkError(err, t.conn.IsClosed()); !errors.As(err, &link) || pgconn.SafeToRetry(err) || !t.rw {
+		return err // done, refused, never sent, or a read
 	}
 	if t.xid == "" {
 		return &unknownOutcome{where: s.where, err: err}
