@@ -1,10 +1,11 @@
 // Package pgstore is an adapter of core's storage port on PostgreSQL, for
 // a bank whose terminals run on several machines.
 //
-// The schema is real tables (schema/*.sql, embedded in the binary and
-// applied at Open under an advisory lock, recorded in schema_version): a
-// dozen lines of our own rather than a migration library, as there is one
-// schema and it only moves forward.
+// The schema is real tables (schema/NNN_*.sql, embedded in the binary,
+// numbered 1, 2, 3, … and applied at Open under an advisory lock, the
+// newest version recorded in schema_version): a few dozen lines of our
+// own rather than a migration library, as there is one schema and it only
+// moves forward.
 //
 // Update runs SERIALIZABLE and retries a serialization failure or deadlock
 // (40001, 40P01) a bounded number of times with jittered backoff. Locking
@@ -15,6 +16,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -24,7 +26,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -62,7 +66,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres at %s: %s", where, safeMessage(err))
 	}
 	s := &Store{pool: pool, where: where}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, schemaFS); err != nil {
 		pool.Close()
 		var ce *pgconn.ConnectError
 		if errors.As(err, &ce) {
@@ -119,13 +123,65 @@ func (s *Store) Close() { s.pool.Close() }
 // Pool is the connection pool, for tests and tools.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// SchemaVersion is the newest schema this program knows.
+// SchemaVersion is the newest schema this program knows; 0 if its schema
+// files are misnumbered, which Open refuses.
 func SchemaVersion() int {
-	files, _ := fs.Glob(schemaFS, "schema/*.sql")
-	return len(files)
+	ms, err := migrations(schemaFS)
+	if err != nil {
+		return 0
+	}
+	return ms[len(ms)-1].version
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migration is a schema file and its version: the number its name
+// starts with (004_credit.sql is version 4).
+type migration struct {
+	version int
+	file    string
+}
+
+// migrations are fsys's schema files in order of version. Their numbers
+// must run 1, 2, 3, … with no gap and no duplicate: a database records
+// the newest version it holds, so a file numbered at or below it is never
+// applied there, and a gap may be filled later by a file that is never
+// applied where the schema has moved past it.
+func migrations(fsys fs.FS) ([]migration, error) {
+	files, err := fs.Glob(fsys, "schema/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no schema files")
+	}
+	ms := make([]migration, 0, len(files))
+	for _, f := range files {
+		number, _, _ := strings.Cut(path.Base(f), "_")
+		v, err := strconv.Atoi(number)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("schema file %s: its name does not start with its version number (001_…)", f)
+		}
+		ms = append(ms, migration{version: v, file: f})
+	}
+	slices.SortStableFunc(ms, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
+	for i, m := range ms {
+		switch {
+		case i > 0 && m.version == ms[i-1].version:
+			return nil, fmt.Errorf("schema files %s and %s are both version %d", ms[i-1].file, m.file, m.version)
+		case m.version != i+1:
+			return nil, fmt.Errorf("schema file %s is version %d, but there is no version %d", m.file, m.version, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// migrate brings the database's schema up to the newest of fsys's files:
+// it applies, in order, every file whose version is above the one the
+// database records, all in one transaction.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
+	ms, err := migrations(fsys)
+	if err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// One migrator at a time, whatever the machine.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8032471913)`); err != nil {
@@ -138,16 +194,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&have); err != nil {
 			return err
 		}
-		files, err := fs.Glob(schemaFS, "schema/*.sql")
-		if err != nil {
-			return err
+		if newest := ms[len(ms)-1].version; have > newest {
+			return fmt.Errorf("the schema is version %d, newer than this program's %d", have, newest)
 		}
-		slices.Sort(files)
-		if have > len(files) {
-			return fmt.Errorf("the schema is version %d, newer than this program's %d", have, len(files))
-		}
-		for i, f := range files[have:] {
-			sql, err := schemaFS.ReadFile(f)
+		for _, m := range ms {
+			if m.version <= have {
+				continue // the database holds it
+			}
+			sql, err := fs.ReadFile(fsys, m.file)
 			if err != nil {
 				return err
 			}
@@ -155,11 +209,11 @@ func (s *Store) migrate(ctx context.Context) error {
 				var pe *pgconn.PgError
 				if errors.As(err, &pe) && pe.Detail != "" {
 					// The detail names the rows in the way.
-					return fmt.Errorf("schema %s: %w: %s", f, err, pe.Detail)
+					return fmt.Errorf("schema %s: %w: %s", m.file, err, pe.Detail)
 				}
-				return fmt.Errorf("schema %s: %w", f, err)
+				return fmt.Errorf("schema %s: %w", m.file, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_version VALUES ($1)`, have+i+1); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version VALUES ($1)`, m.version); err != nil {
 				return err
 			}
 		}
