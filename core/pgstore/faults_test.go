@@ -1,6 +1,7 @@
 package pgstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -203,6 +204,50 @@ func TestViewLostCommitReply(t *testing.T) {
 	}
 }
 
+// TestCancelAfterCommitSent: the caller's context is cancelled while
+// COMMIT is on its way. The store settles it as a lost reply: done if the
+// server committed, failed with the cancellation if not, and stored once
+// either way.
+func TestCancelAfterCommitSent(t *testing.T) {
+	s, p, _ := throughCutter(t)
+	for i, tc := range []struct {
+		name    string
+		deliver bool // the COMMIT reaches the server
+		want    error
+	}{
+		{"COMMIT reached the server", true, nil},
+		{"COMMIT did not reach the server", false, context.Canceled},
+	} {
+		cctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-p.held:
+				cancel() // as a person who gives up waiting
+			case <-cctx.Done():
+			}
+		}()
+		tries := 0
+		err := s.Update(cctx, func(tx core.Tx) error {
+			tries++
+			if err := posting(i + 2)(tx); err != nil {
+				return err
+			}
+			p.holdNext(tc.deliver) // the next thing sent is the COMMIT
+			return nil
+		})
+		cancel()
+		if got := p.cuts.Load(); got != int64(i+1) {
+			t.Fatalf("%s: the proxy held %d connections, want %d: the test did not test it", tc.name, got, i+1)
+		}
+		if !errors.Is(err, tc.want) || tries != 1 {
+			t.Errorf("%s: %v after %d tries; want %v after 1", tc.name, err, tries, tc.want)
+		}
+		if n, bal := postings(t, s); n != 2 || bal != 2 {
+			t.Errorf("%s: %d entries, balance %d; want 2 and 2", tc.name, n, bal)
+		}
+	}
+}
+
 // throughCutter opens a store on a cluster of its own through a cutter
 // proxy, on TCP, and posts alice's first entry: the statements are
 // prepared, so the next thing sent after a transaction's fn is its
@@ -226,14 +271,17 @@ func throughCutter(t *testing.T) (s *pgstore.Store, p *cutter, dsn string) {
 
 // cutter is a proxy from TCP to the server's unix socket that can cut a
 // connection after the client's next write: delivered to the server, or
-// not, and the server's reply never delivered.
+// not, and the server's reply never delivered. Or it can hold the
+// connection there, open but silent, until the client gives up.
 type cutter struct {
 	ln     net.Listener
 	mu     sync.Mutex
 	arm    bool // cut after the next client write
 	pass   bool // and deliver that write first
+	hold   bool // hold the connection instead of cutting it
 	cuts   atomic.Int64
-	refuse atomic.Bool // close new connections at once: the server is unreachable
+	held   chan struct{} // a connection is held
+	refuse atomic.Bool   // close new connections at once: the server is unreachable
 }
 
 func newCutter(t *testing.T, socket string) *cutter {
@@ -241,7 +289,7 @@ func newCutter(t *testing.T, socket string) *cutter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutter{ln: ln}
+	p := &cutter{ln: ln, held: make(chan struct{}, 1)}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -269,7 +317,15 @@ func (p *cutter) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
 func (p *cutter) cutNext(deliver bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.arm, p.pass = true, deliver
+	p.arm, p.pass, p.hold = true, deliver, false
+}
+
+// holdNext is cutNext, but the connection stays open, the server's
+// replies dropped, and held says so.
+func (p *cutter) holdNext(deliver bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.arm, p.pass, p.hold = true, deliver, true
 }
 
 func (p *cutter) serve(client, server net.Conn) {
@@ -294,7 +350,7 @@ func (p *cutter) serve(client, server net.Conn) {
 		n, err := client.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
-			cut, pass := p.arm, p.pass
+			cut, pass, hold := p.arm, p.pass, p.hold
 			p.arm = false
 			p.mu.Unlock()
 			if cut {
@@ -304,11 +360,13 @@ func (p *cutter) serve(client, server net.Conn) {
 					time.Sleep(300 * time.Millisecond) // the server commits
 				}
 				p.cuts.Add(1)
-				client.Close()
-				server.Close()
-				return
-			}
-			if _, err := server.Write(buf[:n]); err != nil {
+				if !hold {
+					client.Close()
+					server.Close()
+					return
+				}
+				p.held <- struct{}{}
+			} else if _, err := server.Write(buf[:n]); err != nil {
 				client.Close()
 				return
 			}

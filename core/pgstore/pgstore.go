@@ -322,15 +322,16 @@ func asLinkError(err error, closed bool) error {
 	return err
 }
 
-// unknownOutcome is a commit whose reply was lost and whose outcome could
-// not be looked up: the transaction may or may not have been applied.
+// unknownOutcome is a commit whose reply was lost (the connection failed
+// or the caller gave up waiting) and whose outcome could not be looked
+// up: the transaction may or may not have been applied.
 type unknownOutcome struct {
 	where string
 	err   error
 }
 
 func (e *unknownOutcome) Error() string {
-	return fmt.Sprintf("postgres at %s: the connection failed after COMMIT was sent and the outcome could not be looked up: %s", e.where, safeMessage(e.err))
+	return fmt.Sprintf("postgres at %s: the reply to COMMIT was lost and the outcome could not be looked up: %s", e.where, safeMessage(e.err))
 }
 
 func (e *unknownOutcome) Unwrap() []error { return []error{core.ErrOutcomeUnknown, e.err} }
@@ -395,39 +396,49 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(core.Tx) err
 }
 
 // commit sends the queued writes with COMMIT. If the connection fails
-// after that, a write transaction may have committed: its id is looked up
-// on another connection, so a committed transaction is reported done and
-// an aborted one failed, never the other way round. A read-only one
-// changed nothing, whatever became of it: its lost reply is a link
-// failure like any other.
+// after that, or the caller's context is cancelled before the reply, a
+// write transaction may have committed: its id is looked up on another
+// connection, so a committed transaction is reported done and an aborted
+// one failed, never the other way round. A read-only one changed nothing,
+// whatever became of it: its lost reply is a link failure like any other.
 func (s *Store) commit(ctx context.Context, t *tx) error {
 	if !t.sent && len(t.saves)+len(t.writes) == 0 {
 		return nil // fn read and wrote nothing: there is no transaction
 	}
-	err := t.send(&pgx.QueuedQuery{SQL: `COMMIT`})
+	err := asLinkError(t.send(&pgx.QueuedQuery{SQL: `COMMIT`}), t.conn.IsClosed())
 	var link *linkError
-	if err = asLinkError(err, t.conn.IsClosed()); !errors.As(err, &link) || pgconn.SafeToRetry(err) || !t.rw {
+	lost := errors.As(err, &link) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	if !lost || pgconn.SafeToRetry(err) || !t.rw {
 		return err // done, refused, never sent, or a read
 	}
 	if t.xid == "" {
 		return &unknownOutcome{where: s.where, err: err}
 	}
-	s.pool.Reset()
+	if link != nil {
+		s.pool.Reset()
+	}
+	// Closed, the connection cannot leave the transaction in progress:
+	// the server aborts it unless the COMMIT reached it.
+	closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	_ = t.conn.Close(closing)
+	cancel()
 	status, lookErr := s.outcome(ctx, t.xid)
 	switch status {
 	case "committed":
 		return nil
 	case "aborted":
-		return err // a link failure: retried once
+		return err // a link failure, retried once, or the cancellation
 	}
 	return &unknownOutcome{where: s.where, err: errors.Join(err, lookErr)}
 }
 
 // outcome looks up the status of transaction xid: committed, aborted, or
 // "" if it could not be told. A transaction still in progress is waited
-// for: its backend aborts it once it sees the connection gone.
+// for: its backend aborts it once it sees the connection gone. The
+// lookup goes on, for up to outcomeWait, if ctx is cancelled: the caller
+// must learn whether its transaction was done.
 func (s *Store) outcome(ctx context.Context, xid string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, outcomeWait)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outcomeWait)
 	defer cancel()
 	var err error
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
