@@ -168,9 +168,11 @@ func (b *Bank) behind(a *Account, now time.Time) bool {
 
 // catchUp books, in the caller's transaction, every day that has ended
 // since a's last booked day, in order: the day's interest if a bill is
-// overdue, then, if the next day is a statement day, its bill. It posts
-// (record) without catching up again. An account that has never been
-// booked (one from before bills) starts with today. The caller saves a.
+// overdue, then, if the next day is a statement day, its bill. Every
+// payment calls it with the transaction's time, before its checks; no
+// other time may be used, or a day not yet ended would be charged. An
+// account that has never been booked (one from before bills) starts with
+// today. The caller saves a.
 func (b *Bank) catchUp(tx Tx, a *Account, now time.Time) error {
 	if b.Settings.Credit.StatementDay == 0 || IsSystemAccount(a.Name) {
 		return nil
@@ -222,7 +224,7 @@ func (b *Bank) chargeInterest(tx Tx, a *Account, d, now time.Time) error {
 	end := nextDay(d).Add(-time.Microsecond) // the day's last instant a store keeps
 	e := Entry{Ref: interestRef(a.Name, d), Time: end, Kind: KindInterest, Amount: -interest,
 		Note: fmt.Sprintf("%s of %s owed on %s", r.RateString(), debt, d.Format(time.DateOnly))}
-	_, err := b.counter(tx, a, e, SystemInterestIncome, now, b.record)
+	_, err := b.book(tx, a, e, SystemInterestIncome, now)
 	return err
 }
 

@@ -315,3 +315,42 @@ func TestAWrongPasswordBooksNothing(t *testing.T) {
 		t.Errorf("a failed login wrote %d times, want once", after-before)
 	}
 }
+
+// A payee whose latest entry is later than the bank's clock (a clock
+// stepped back, or another copy whose clock is a little ahead) pulls the
+// transfer's time forward. The payer's days are still booked only up to
+// the bank's clock: the day that has not ended bears no interest, so the
+// transfer of all that is available leaves the balance at minus the
+// credit limit, not below it (which no store would read back).
+func TestTransferToALedgerAheadOfTheClockBooksNoDayNotEnded(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 110000)
+	// Overdue since 11 January; booked through 14 January.
+	f.Clock.Set(time.Date(2027, 1, 15, 23, 58, 0, 0, time.UTC))
+	f.setBalance(t, "alice", -1490000) // 100.00 available
+	// Bob is paid by a copy whose clock reads after midnight.
+	f.Clock.Set(time.Date(2027, 1, 16, 0, 0, 30, 0, time.UTC))
+	if err := f.Bank.Repay(ctx, "bob", 100); err != nil {
+		t.Fatal(err)
+	}
+	// Back on this copy's clock, still 15 January.
+	f.Clock.Set(time.Date(2027, 1, 15, 23, 59, 0, 0, time.UTC))
+	interest := len(f.interest("alice"))
+	if _, err := f.Bank.Transfer(ctx, core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 10000}); err != nil {
+		t.Fatalf("transfer of all that is available: %v", err)
+	}
+	a, err := f.Bank.Account(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Balance != -a.CreditLimit {
+		t.Errorf("alice's balance %s, want minus her credit limit %s", a.Balance, a.CreditLimit)
+	}
+	if n := len(f.interest("alice")); n != interest {
+		t.Errorf("%d interest entries after the transfer, want %d: 15 January has not ended", n, interest)
+	}
+	if want := date(2027, 1, 14, time.UTC); !a.BookedThrough.Equal(want) {
+		t.Errorf("alice booked through %s at 15 January 23:59, want %s", a.BookedThrough, want)
+	}
+	f.Audit(t)
+}
