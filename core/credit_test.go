@@ -354,3 +354,119 @@ func TestTransferToALedgerAheadOfTheClockBooksNoDayNotEnded(t *testing.T) {
 	}
 	f.Audit(t)
 }
+
+// readWithin reads name's account, failing the test if that has not
+// returned after a generous while: a guard against a day loop that never
+// ends, not a timing assertion.
+func (f *fixture) readWithin(t *testing.T, name string) *core.Account {
+	t.Helper()
+	type result struct {
+		a   *core.Account
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := f.Bank.Account(context.Background(), name)
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.a
+	case <-time.After(30 * time.Second):
+		t.Fatalf("reading %s has not returned after 30 s: the days are not counted to an end", name)
+		return nil
+	}
+}
+
+// checkInterestDays checks that name's interest entries are one for each
+// date from first to last, in order, each dated within its day in loc.
+func (f *fixture) checkInterestDays(t *testing.T, name string, loc *time.Location, first, last time.Time) {
+	t.Helper()
+	in := f.interest(name)
+	var i int
+	for d := first; !d.After(last); d, i = d.AddDate(0, 0, 1), i+1 {
+		want := d.Format(time.DateOnly)
+		if i >= len(in) {
+			t.Fatalf("%d interest entries, none for %s", len(in), want)
+		}
+		if e := in[i]; e.Ref != "i-"+name+"-"+want || e.Time.In(loc).Format(time.DateOnly) != want {
+			t.Errorf("interest entry %d is %s at %s, want the one of %s", i, e.Ref, e.Time.In(loc), want)
+		}
+	}
+	if i != len(in) {
+		t.Errorf("%d interest entries, want %d (%s to %s)", len(in), i, first.Format(time.DateOnly), last.Format(time.DateOnly))
+	}
+}
+
+// In America/Santiago the clocks go forward at midnight on the first
+// Sunday of September (6 September 2026, 5 September 2027): that day has
+// no 00:00 and starts at 01:00. The days are counted across it to an end,
+// its interest is booked once, and a bill made that day is made at its
+// first instant. (2027: the fixture's accounts open in November 2026.)
+func TestDaysAcrossClocksGoingForwardAtMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		name          string
+		statementDay  int
+		start         time.Time
+		lastBill, due time.Time
+	}{
+		{"bills on the 22nd", 22, time.Date(2027, 7, 1, 12, 0, 0, 0, santiago),
+			date(2027, 8, 22, santiago), date(2027, 9, 10, santiago)},
+		{"a bill on the day without a midnight", 5, time.Date(2027, 8, 1, 12, 0, 0, 0, santiago),
+			time.Date(2027, 9, 5, 1, 0, 0, 0, santiago), date(2027, 9, 10, santiago)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rules := core.CreditRules{StatementDay: tc.statementDay, DueDay: 10, DailyInterestPPM: 500, MinimumPaymentPercent: 10}
+			f := creditFixture(t, rules, santiago, tc.start, 110000)
+			f.Clock.Set(time.Date(2027, 9, 7, 12, 0, 0, 0, santiago))
+			a := f.readWithin(t, "alice")
+			// The first bill is due on 10 August: interest from the 11th
+			// to 6 September, the last day that has ended.
+			f.checkInterestDays(t, "alice", santiago, date(2027, 8, 11, time.UTC), date(2027, 9, 6, time.UTC))
+			if len(a.Bills) != 2 {
+				t.Fatalf("bills %+v, want 2", a.Bills)
+			}
+			if last := a.Bills[1]; !last.Date.Equal(tc.lastBill) || last.Date.Format(time.DateOnly) != tc.lastBill.Format(time.DateOnly) || !last.Due.Equal(tc.due) {
+				t.Errorf("last bill made %s, due %s; want made %s, due %s", last.Date, last.Due, tc.lastBill, tc.due)
+			}
+			if want := date(2027, 9, 6, santiago); !a.BookedThrough.Equal(want) {
+				t.Errorf("booked through %s, want %s", a.BookedThrough, want)
+			}
+			f.Audit(t)
+		})
+	}
+}
+
+// In America/Santiago the clocks go back at midnight on the first Sunday
+// of April (4 April 2027): 3 April has 25 hours. Each day still bears
+// interest once, and the bill of 4 April is made at its midnight.
+func TestDaysAcrossClocksGoingBackAtMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip(err)
+	}
+	rules := core.CreditRules{StatementDay: 4, DueDay: 10, DailyInterestPPM: 500, MinimumPaymentPercent: 10}
+	f := creditFixture(t, rules, santiago, time.Date(2027, 2, 1, 12, 0, 0, 0, santiago), 110000)
+	// Read on 3 April in the hour that comes twice, then after it.
+	f.Clock.Set(time.Date(2027, 4, 4, 2, 30, 0, 0, time.UTC)) // 23:30 -03, 3 April
+	f.readWithin(t, "alice")
+	f.Clock.Set(time.Date(2027, 4, 4, 3, 30, 0, 0, time.UTC)) // 23:30 -04, 3 April again
+	f.readWithin(t, "alice")
+	f.Clock.Set(time.Date(2027, 4, 6, 12, 0, 0, 0, santiago))
+	a := f.readWithin(t, "alice")
+	f.checkInterestDays(t, "alice", santiago, date(2027, 2, 11, time.UTC), date(2027, 4, 5, time.UTC))
+	if len(a.Bills) != 3 {
+		t.Fatalf("bills %+v, want those of 4 February, March and April", a.Bills)
+	}
+	if want := time.Date(2027, 4, 4, 0, 0, 0, 0, santiago); !a.Bills[2].Date.Equal(want) || want.Sub(time.Date(2027, 4, 3, 0, 0, 0, 0, santiago)) != 25*time.Hour {
+		t.Errorf("April's bill made %s, want %s, 25 hours after 3 April's midnight", a.Bills[2].Date, want)
+	}
+	f.Audit(t)
+}
