@@ -215,12 +215,16 @@ func (b *Bank) catchUp(tx Tx, a *Account, now time.Time) error {
 			return err
 		}
 		if next := nextDay(d); r.isStatementDay(next) && a.Owed() > 0 {
-			if n := len(a.Bills); n > 0 && MonthOf(a.Bills[n-1].Date.In(loc)) == MonthOf(next) {
-				return fmt.Errorf("%w: account %s already has a bill for %s", ErrCorrupt, a.Name, MonthOf(next))
+			if n := len(a.Bills); n > 0 && MonthOf(dateOf(a.Bills[n-1].Date, loc)) == MonthOf(next) {
+				// statement_day was moved later in the month after this
+				// month's bill was made: one bill a month, the next is
+				// next month's. The day is booked, so this is said once.
+				b.Log.WithFields(logrus.Fields{"user": a.Name, "bill": a.Bills[n-1].Date.In(loc).Format(time.DateOnly), "statement_day": next.Format(time.DateOnly)}).Info("no second bill this month: [credit] statement_day was moved after this month's bill was made")
+			} else {
+				owed := a.Owed()
+				a.Bills = append(a.Bills, Bill{Date: startOf(next, loc), Owed: owed, Minimum: r.minimum(owed), Due: startOf(r.dueDate(next), loc)})
+				b.Log.WithFields(logrus.Fields{"user": a.Name, "owed": owed.String(), "due": r.dueDate(next).Format(time.DateOnly)}).Info("bill")
 			}
-			owed := a.Owed()
-			a.Bills = append(a.Bills, Bill{Date: startOf(next, loc), Owed: owed, Minimum: r.minimum(owed), Due: startOf(r.dueDate(next), loc)})
-			b.Log.WithFields(logrus.Fields{"user": a.Name, "owed": owed.String(), "due": r.dueDate(next).Format(time.DateOnly)}).Info("bill")
 		}
 		a.BookedThrough = startOf(d, loc)
 	}

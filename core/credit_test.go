@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -469,4 +471,66 @@ func TestDaysAcrossClocksGoingBackAtMidnight(t *testing.T) {
 		t.Errorf("April's bill made %s, want %s, 25 hours after 3 April's midnight", a.Bills[2].Date, want)
 	}
 	f.Audit(t)
+}
+
+// The operator may move [credit] statement_day (config.ini edited, the
+// program restarted). A month that already has its bill gets no second
+// one, and the next month's bill comes on the new day; nothing becomes
+// unreadable. Moving it earlier needs nothing special: the new day of
+// the next month is simply that month's first statement day.
+func TestStatementDayMoved(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		from, to int
+		moved    time.Time // when the setting is changed
+		bills    []time.Time
+		skipped  int // bills not made because the month had one
+	}{
+		{"later in the month", 5, 22, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC),
+			[]time.Time{date(2026, 12, 5, time.UTC), date(2027, 1, 22, time.UTC), date(2027, 2, 22, time.UTC)}, 1},
+		{"earlier in the month", 22, 5, time.Date(2026, 12, 23, 9, 0, 0, 0, time.UTC),
+			[]time.Time{date(2026, 12, 22, time.UTC), date(2027, 1, 5, time.UTC), date(2027, 2, 5, time.UTC)}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rules := shipped
+			rules.StatementDay = tc.from
+			f := creditFixture(t, rules, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 110000)
+			f.Clock.Set(tc.moved)
+			if got := f.bills(t, "alice"); len(got) != 1 || !got[0].Date.Equal(tc.bills[0]) {
+				t.Fatalf("bills %+v, want the one of %s", got, tc.bills[0].Format(time.DateOnly))
+			}
+			f.Bank.Settings.Credit.StatementDay = tc.to
+			for _, at := range []time.Time{time.Date(2026, 12, 23, 10, 0, 0, 0, time.UTC), time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)} {
+				f.Clock.Set(at)
+				if _, err := f.Bank.Account(ctx, "alice"); err != nil {
+					t.Errorf("%s: reading alice: %v", at.Format(time.DateOnly), err)
+				}
+				if err := f.Bank.Repay(ctx, "alice", 100); err != nil {
+					t.Errorf("%s: alice repays: %v", at.Format(time.DateOnly), err)
+				}
+			}
+			var made []string
+			for _, b := range f.bills(t, "alice") {
+				made = append(made, b.Date.Format(time.DateOnly))
+			}
+			var want []string
+			for _, d := range tc.bills {
+				want = append(want, d.Format(time.DateOnly))
+			}
+			if !slices.Equal(made, want) {
+				t.Errorf("bills made %v, want %v", made, want)
+			}
+			var skipped int
+			for _, e := range f.Logs.AllEntries() {
+				if strings.HasPrefix(e.Message, "no second bill this month") {
+					skipped++
+				}
+			}
+			if skipped != tc.skipped {
+				t.Errorf("%d log lines about a month's second bill, want %d", skipped, tc.skipped)
+			}
+			f.Audit(t)
+		})
+	}
 }
