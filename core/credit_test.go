@@ -534,3 +534,24 @@ func TestStatementDayMoved(t *testing.T) {
 		})
 	}
 }
+
+// A login, even with the right password, reads the account as stored and
+// books nothing (the README's rule): it does the same work for every
+// name. The first read after it books the days.
+func TestALoginBooksNothing(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 100000)
+	f.Clock.Set(time.Date(2027, 1, 20, 9, 0, 0, 0, time.UTC))
+	before := f.Snapshot()
+	a, err := f.Bank.Authenticate(ctx, "alice", "alice-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Bills) != 0 || len(f.interest("alice")) != 0 {
+		t.Errorf("a login booked bills %+v and %d days of interest, want none", a.Bills, len(f.interest("alice")))
+	}
+	f.AssertUnchanged(t, before)
+	if got := f.bills(t, "alice"); len(got) != 1 || len(f.interest("alice")) != 9 {
+		t.Errorf("reading after the login: bills %+v and %d days of interest, want December's bill and 9 days (11 to 19 January)", got, len(f.interest("alice")))
+	}
+}
