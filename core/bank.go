@@ -269,10 +269,10 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 			return err
 		}
 		at := notBefore(srcLast, notBefore(dstLast, now))
-		if _, err := b.post(tx, src, Entry{Ref: req.Ref, Time: at, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
+		if _, err := b.record(tx, src, Entry{Ref: req.Ref, Time: at, Kind: KindTransferOut, Counterparty: to, Amount: -amount}); err != nil {
 			return err
 		}
-		if _, err := b.post(tx, dst, Entry{Ref: req.Ref, Time: at, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
+		if _, err := b.record(tx, dst, Entry{Ref: req.Ref, Time: at, Kind: KindTransferIn, Counterparty: from, Amount: amount}); err != nil {
 			return err
 		}
 		if err := saveAccount(tx, src, now); err != nil {

@@ -66,14 +66,10 @@ func systemAccount(tx Tx, name string, now time.Time) (*Account, error) {
 
 // book posts e on the person's account a and its opposite on the bank's
 // account sys, under e.Ref, in the caller's transaction, and saves sys.
-// The caller saves a. A side that would leave the bank's account past
-// ±MaxMoney is refused before anything is posted.
+// The caller has brought a's days up to now (catchUp) and saves a. A side
+// that would leave the bank's account past ±MaxMoney is refused before
+// anything is posted.
 func (b *Bank) book(tx Tx, a *Account, e Entry, sys string, now time.Time) (Entry, error) {
-	return b.counter(tx, a, e, sys, now, b.post)
-}
-
-// counter is book with the person's side posted by post.
-func (b *Bank) counter(tx Tx, a *Account, e Entry, sys string, now time.Time, post func(Tx, *Account, Entry) (Entry, error)) (Entry, error) {
 	s, err := systemAccount(tx, sys, now)
 	if err != nil {
 		return Entry{}, err
@@ -81,7 +77,7 @@ func (b *Bank) counter(tx Tx, a *Account, e Entry, sys string, now time.Time, po
 	if -e.Amount > 0 && s.Balance > MaxMoney+e.Amount || -e.Amount < 0 && s.Balance < -MaxMoney+e.Amount {
 		return Entry{}, Refuse(ErrTooMuch, "The bank's books cannot take %s more.", e.Amount)
 	}
-	posted, err := post(tx, a, e)
+	posted, err := b.record(tx, a, e)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -34,15 +34,16 @@ const KindInterest = "interest"
 
 // Bill is what an account owed on a statement day.
 type Bill struct {
-	// Date is the statement day, 00:00 in the bank's zone: the bill is
-	// what the account owed at that instant.
+	// Date is the statement day's first instant in the bank's zone
+	// (00:00, unless the clocks go forward at midnight): the bill is what
+	// the account owed at that instant.
 	Date time.Time
 	Owed Money
 	// Minimum is MinimumPaymentPercent of Owed, rounded up to the fen.
 	// Paying it does not stop interest; paying the whole bill does.
 	Minimum Money
-	// Due is the due date, 00:00 in the bank's zone: paying by the end of
-	// that day is in time.
+	// Due is the due date's first instant in the bank's zone: paying by
+	// the end of that day is in time.
 	Due time.Time
 	// Paid is the money paid in since Date, up to Owed.
 	Paid Money
@@ -55,7 +56,7 @@ func (b Bill) Unpaid() Money { return b.Owed - b.Paid }
 // bank's zone): the latest bill due before today, if some of it is
 // unpaid; nil if none.
 func (a *Account) Overdue(now time.Time) *Bill {
-	return a.overdue(day(now, now.Location()))
+	return a.overdue(startOf(dateOf(now, now.Location()), now.Location()))
 }
 
 // Check refuses a bill the program can never have written.
@@ -66,34 +67,50 @@ func (b Bill) Check() error {
 	return nil
 }
 
-// day is the start of the calendar day of t in loc.
-func day(t time.Time, loc *time.Location) time.Time {
-	t = t.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+// Days are counted as calendar dates, each kept as 00:00 UTC of its date,
+// so counting never meets a clock change: in a zone whose clocks go
+// forward at midnight (America/Santiago in September) that day has no
+// 00:00, and time.Date in the zone gives 23:00 of the day before. The
+// bank's zone only turns an instant into its date (dateOf) and a date into
+// its first instant (startOf), the times entries and bills are written
+// with.
+
+// dateOf is the calendar date of t in loc.
+func dateOf(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// nextDay is the start of the day after d.
-func nextDay(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, d.Location())
+// startOf is the first instant of date in loc: its midnight or, where
+// the clocks go forward at midnight, the instant they do.
+func startOf(date time.Time, loc *time.Location) time.Time {
+	t := time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, loc)
+	if dateOf(t, loc).Before(date) { // an instant of the day before the gap: the gap ends the zone in effect then
+		_, t = t.ZoneBounds()
+	}
+	return t
 }
 
-// dayOfMonth is day n of month m of year y, or the month's last day if it
-// has fewer days, at 00:00 in loc.
-func dayOfMonth(y int, m time.Month, n int, loc *time.Location) time.Time {
-	last := time.Date(y, m+1, 0, 0, 0, 0, 0, loc).Day()
-	return time.Date(y, m, min(n, last), 0, 0, 0, 0, loc)
+// nextDay is the date after date.
+func nextDay(date time.Time) time.Time { return date.AddDate(0, 0, 1) }
+
+// dayOfMonth is the date of day n of month m of year y, or of the month's
+// last day if it has fewer days.
+func dayOfMonth(y int, m time.Month, n int) time.Time {
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m, min(n, last), 0, 0, 0, 0, time.UTC)
 }
 
-// isStatementDay reports whether d (a day's start) is a statement day.
-func (r CreditRules) isStatementDay(d time.Time) bool {
-	return d.Equal(dayOfMonth(d.Year(), d.Month(), r.StatementDay, d.Location()))
+// isStatementDay reports whether date is a statement day.
+func (r CreditRules) isStatementDay(date time.Time) bool {
+	return date.Equal(dayOfMonth(date.Year(), date.Month(), r.StatementDay))
 }
 
-// dueDate is the first due day after the statement day s.
+// dueDate is the date of the first due day after the statement date s.
 func (r CreditRules) dueDate(s time.Time) time.Time {
-	due := dayOfMonth(s.Year(), s.Month(), r.DueDay, s.Location())
+	due := dayOfMonth(s.Year(), s.Month(), r.DueDay)
 	if !due.After(s) {
-		due = dayOfMonth(s.Year(), s.Month()+1, r.DueDay, s.Location())
+		due = dayOfMonth(s.Year(), s.Month()+1, r.DueDay)
 	}
 	return due
 }
@@ -132,12 +149,13 @@ func (a *Account) OpenBill() *Bill {
 	return nil
 }
 
-// overdue is the latest bill due before day d, if some of it is unpaid:
-// the bill that makes day d bear interest. (An earlier bill is then
-// unpaid too: each bill's debt includes what was left of the one before.)
-func (a *Account) overdue(d time.Time) *Bill {
+// overdue is the latest bill due before the day that starts at start,
+// if some of it is unpaid: the bill that makes that day bear interest.
+// (An earlier bill is then unpaid too: each bill's debt includes what was
+// left of the one before.)
+func (a *Account) overdue(start time.Time) *Bill {
 	for i := len(a.Bills) - 1; i >= 0; i-- {
-		if a.Bills[i].Due.Before(d) {
+		if a.Bills[i].Due.Before(start) {
 			if a.Bills[i].Unpaid() > 0 {
 				return &a.Bills[i]
 			}
@@ -163,54 +181,62 @@ func (b *Bank) behind(a *Account, now time.Time) bool {
 	if b.Settings.Credit.StatementDay == 0 || IsSystemAccount(a.Name) || a.Owed() == 0 {
 		return false
 	}
-	return a.BookedThrough.IsZero() || nextDay(day(a.BookedThrough, b.zone())).Before(day(now, b.zone()))
+	return a.BookedThrough.IsZero() || nextDay(dateOf(a.BookedThrough, b.zone())).Before(dateOf(now, b.zone()))
 }
 
 // catchUp books, in the caller's transaction, every day that has ended
 // since a's last booked day, in order: the day's interest if a bill is
-// overdue, then, if the next day is a statement day, its bill. It posts
-// (record) without catching up again. An account that has never been
-// booked (one from before bills) starts with today. The caller saves a.
+// overdue, then, if the next day is a statement day, its bill. Every
+// payment calls it with the transaction's time, before its checks; no
+// other time may be used, or a day not yet ended would be charged. An
+// account that has never been booked (one from before bills) starts with
+// today. The caller saves a.
 func (b *Bank) catchUp(tx Tx, a *Account, now time.Time) error {
 	if b.Settings.Credit.StatementDay == 0 || IsSystemAccount(a.Name) {
 		return nil
 	}
 	loc, r := b.zone(), b.Settings.Credit
-	today := day(now, loc)
+	today := dateOf(now, loc)
+	yesterday := startOf(today.AddDate(0, 0, -1), loc)
 	if !b.behind(a, now) {
 		// Nothing to book up to yesterday; the days from then on start
 		// from the balance as it is now.
-		if yesterday := time.Date(today.Year(), today.Month(), today.Day()-1, 0, 0, 0, 0, loc); a.BookedThrough.Before(yesterday) {
+		if a.BookedThrough.Before(yesterday) {
 			a.BookedThrough = yesterday
 		}
 		return nil
 	}
 	if a.BookedThrough.IsZero() { // an account from before bills, in debt: it starts today
-		a.BookedThrough = time.Date(today.Year(), today.Month(), today.Day()-1, 0, 0, 0, 0, loc)
+		a.BookedThrough = yesterday
 		return nil
 	}
-	for d := nextDay(day(a.BookedThrough, loc)); d.Before(today); d = nextDay(d) {
+	for d := nextDay(dateOf(a.BookedThrough, loc)); d.Before(today); d = nextDay(d) {
 		if err := b.chargeInterest(tx, a, d, now); err != nil {
 			return err
 		}
 		if next := nextDay(d); r.isStatementDay(next) && a.Owed() > 0 {
-			if n := len(a.Bills); n > 0 && MonthOf(a.Bills[n-1].Date.In(loc)) == MonthOf(next) {
-				return fmt.Errorf("%w: account %s already has a bill for %s", ErrCorrupt, a.Name, MonthOf(next))
+			if n := len(a.Bills); n > 0 && MonthOf(dateOf(a.Bills[n-1].Date, loc)) == MonthOf(next) {
+				// statement_day was moved later in the month after this
+				// month's bill was made: one bill a month, the next is
+				// next month's. The day is booked, so this is said once.
+				b.Log.WithFields(logrus.Fields{"user": a.Name, "bill": a.Bills[n-1].Date.In(loc).Format(time.DateOnly), "statement_day": next.Format(time.DateOnly)}).Info("no second bill this month: [credit] statement_day was moved after this month's bill was made")
+			} else {
+				owed := a.Owed()
+				a.Bills = append(a.Bills, Bill{Date: startOf(next, loc), Owed: owed, Minimum: r.minimum(owed), Due: startOf(r.dueDate(next), loc)})
+				b.Log.WithFields(logrus.Fields{"user": a.Name, "owed": owed.String(), "due": r.dueDate(next).Format(time.DateOnly)}).Info("bill")
 			}
-			owed := a.Owed()
-			a.Bills = append(a.Bills, Bill{Date: next, Owed: owed, Minimum: r.minimum(owed), Due: r.dueDate(next)})
-			b.Log.WithFields(logrus.Fields{"user": a.Name, "owed": owed.String(), "due": r.dueDate(next).Format(time.DateOnly)}).Info("bill")
 		}
-		a.BookedThrough = d
+		a.BookedThrough = startOf(d, loc)
 	}
 	return nil
 }
 
-// chargeInterest posts day d's interest on a's whole debt at the day's
-// end, if a bill due before d is unpaid then. Interest never takes the
-// balance past the credit limit: what would is not charged.
+// chargeInterest posts the interest of date d on a's whole debt at the
+// day's end, if a bill due before d is unpaid then. Interest never takes
+// the balance past the credit limit: what would is not charged.
 func (b *Bank) chargeInterest(tx Tx, a *Account, d, now time.Time) error {
-	if a.overdue(d) == nil || a.Owed() == 0 {
+	loc := b.zone()
+	if a.overdue(startOf(d, loc)) == nil || a.Owed() == 0 {
 		return nil
 	}
 	r := b.Settings.Credit
@@ -219,14 +245,14 @@ func (b *Bank) chargeInterest(tx Tx, a *Account, d, now time.Time) error {
 	if interest <= 0 {
 		return nil
 	}
-	end := nextDay(d).Add(-time.Microsecond) // the day's last instant a store keeps
+	end := startOf(nextDay(d), loc).Add(-time.Microsecond) // the day's last instant a store keeps
 	e := Entry{Ref: interestRef(a.Name, d), Time: end, Kind: KindInterest, Amount: -interest,
 		Note: fmt.Sprintf("%s of %s owed on %s", r.RateString(), debt, d.Format(time.DateOnly))}
-	_, err := b.counter(tx, a, e, SystemInterestIncome, now, b.record)
+	_, err := b.book(tx, a, e, SystemInterestIncome, now)
 	return err
 }
 
-// interestRef names the interest of name's day d: one per account and day.
+// interestRef names the interest of name's date d: one per account and day.
 func interestRef(name string, d time.Time) string {
 	return "i-" + name + "-" + d.Format(time.DateOnly)
 }

@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,5 +315,243 @@ func TestAWrongPasswordBooksNothing(t *testing.T) {
 	}
 	if after := f.Snapshot(); after != before+1 { // the failure count only
 		t.Errorf("a failed login wrote %d times, want once", after-before)
+	}
+}
+
+// A payee whose latest entry is later than the bank's clock (a clock
+// stepped back, or another copy whose clock is a little ahead) pulls the
+// transfer's time forward. The payer's days are still booked only up to
+// the bank's clock: the day that has not ended bears no interest, so the
+// transfer of all that is available leaves the balance at minus the
+// credit limit, not below it (which no store would read back).
+func TestTransferToALedgerAheadOfTheClockBooksNoDayNotEnded(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 110000)
+	// Overdue since 11 January; booked through 14 January.
+	f.Clock.Set(time.Date(2027, 1, 15, 23, 58, 0, 0, time.UTC))
+	f.setBalance(t, "alice", -1490000) // 100.00 available
+	// Bob is paid by a copy whose clock reads after midnight.
+	f.Clock.Set(time.Date(2027, 1, 16, 0, 0, 30, 0, time.UTC))
+	if err := f.Bank.Repay(ctx, "bob", 100); err != nil {
+		t.Fatal(err)
+	}
+	// Back on this copy's clock, still 15 January.
+	f.Clock.Set(time.Date(2027, 1, 15, 23, 59, 0, 0, time.UTC))
+	interest := len(f.interest("alice"))
+	if _, err := f.Bank.Transfer(ctx, core.TransferRequest{Ref: core.NewTransferRef(), From: "alice", To: "bob", Amount: 10000}); err != nil {
+		t.Fatalf("transfer of all that is available: %v", err)
+	}
+	a, err := f.Bank.Account(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Balance != -a.CreditLimit {
+		t.Errorf("alice's balance %s, want minus her credit limit %s", a.Balance, a.CreditLimit)
+	}
+	if n := len(f.interest("alice")); n != interest {
+		t.Errorf("%d interest entries after the transfer, want %d: 15 January has not ended", n, interest)
+	}
+	if want := date(2027, 1, 14, time.UTC); !a.BookedThrough.Equal(want) {
+		t.Errorf("alice booked through %s at 15 January 23:59, want %s", a.BookedThrough, want)
+	}
+	f.Audit(t)
+}
+
+// readWithin reads name's account, failing the test if that has not
+// returned after a generous while: a guard against a day loop that never
+// ends, not a timing assertion.
+func (f *fixture) readWithin(t *testing.T, name string) *core.Account {
+	t.Helper()
+	type result struct {
+		a   *core.Account
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := f.Bank.Account(context.Background(), name)
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.a
+	case <-time.After(30 * time.Second):
+		t.Fatalf("reading %s has not returned after 30 s: the days are not counted to an end", name)
+		return nil
+	}
+}
+
+// checkInterestDays checks that name's interest entries are one for each
+// date from first to last, in order, each dated within its day in loc.
+func (f *fixture) checkInterestDays(t *testing.T, name string, loc *time.Location, first, last time.Time) {
+	t.Helper()
+	in := f.interest(name)
+	var i int
+	for d := first; !d.After(last); d, i = d.AddDate(0, 0, 1), i+1 {
+		want := d.Format(time.DateOnly)
+		if i >= len(in) {
+			t.Fatalf("%d interest entries, none for %s", len(in), want)
+		}
+		if e := in[i]; e.Ref != "i-"+name+"-"+want || e.Time.In(loc).Format(time.DateOnly) != want {
+			t.Errorf("interest entry %d is %s at %s, want the one of %s", i, e.Ref, e.Time.In(loc), want)
+		}
+	}
+	if i != len(in) {
+		t.Errorf("%d interest entries, want %d (%s to %s)", len(in), i, first.Format(time.DateOnly), last.Format(time.DateOnly))
+	}
+}
+
+// In America/Santiago the clocks go forward at midnight on the first
+// Sunday of September (6 September 2026, 5 September 2027): that day has
+// no 00:00 and starts at 01:00. The days are counted across it to an end,
+// its interest is booked once, and a bill made that day is made at its
+// first instant. (2027: the fixture's accounts open in November 2026.)
+func TestDaysAcrossClocksGoingForwardAtMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		name          string
+		statementDay  int
+		start         time.Time
+		lastBill, due time.Time
+	}{
+		{"bills on the 22nd", 22, time.Date(2027, 7, 1, 12, 0, 0, 0, santiago),
+			date(2027, 8, 22, santiago), date(2027, 9, 10, santiago)},
+		{"a bill on the day without a midnight", 5, time.Date(2027, 8, 1, 12, 0, 0, 0, santiago),
+			time.Date(2027, 9, 5, 1, 0, 0, 0, santiago), date(2027, 9, 10, santiago)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rules := core.CreditRules{StatementDay: tc.statementDay, DueDay: 10, DailyInterestPPM: 500, MinimumPaymentPercent: 10}
+			f := creditFixture(t, rules, santiago, tc.start, 110000)
+			f.Clock.Set(time.Date(2027, 9, 7, 12, 0, 0, 0, santiago))
+			a := f.readWithin(t, "alice")
+			// The first bill is due on 10 August: interest from the 11th
+			// to 6 September, the last day that has ended.
+			f.checkInterestDays(t, "alice", santiago, date(2027, 8, 11, time.UTC), date(2027, 9, 6, time.UTC))
+			if len(a.Bills) != 2 {
+				t.Fatalf("bills %+v, want 2", a.Bills)
+			}
+			if last := a.Bills[1]; !last.Date.Equal(tc.lastBill) || last.Date.Format(time.DateOnly) != tc.lastBill.Format(time.DateOnly) || !last.Due.Equal(tc.due) {
+				t.Errorf("last bill made %s, due %s; want made %s, due %s", last.Date, last.Due, tc.lastBill, tc.due)
+			}
+			if want := date(2027, 9, 6, santiago); !a.BookedThrough.Equal(want) {
+				t.Errorf("booked through %s, want %s", a.BookedThrough, want)
+			}
+			f.Audit(t)
+		})
+	}
+}
+
+// In America/Santiago the clocks go back at midnight on the first Sunday
+// of April (4 April 2027): 3 April has 25 hours. Each day still bears
+// interest once, and the bill of 4 April is made at its midnight.
+func TestDaysAcrossClocksGoingBackAtMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip(err)
+	}
+	rules := core.CreditRules{StatementDay: 4, DueDay: 10, DailyInterestPPM: 500, MinimumPaymentPercent: 10}
+	f := creditFixture(t, rules, santiago, time.Date(2027, 2, 1, 12, 0, 0, 0, santiago), 110000)
+	// Read on 3 April in the hour that comes twice, then after it.
+	f.Clock.Set(time.Date(2027, 4, 4, 2, 30, 0, 0, time.UTC)) // 23:30 -03, 3 April
+	f.readWithin(t, "alice")
+	f.Clock.Set(time.Date(2027, 4, 4, 3, 30, 0, 0, time.UTC)) // 23:30 -04, 3 April again
+	f.readWithin(t, "alice")
+	f.Clock.Set(time.Date(2027, 4, 6, 12, 0, 0, 0, santiago))
+	a := f.readWithin(t, "alice")
+	f.checkInterestDays(t, "alice", santiago, date(2027, 2, 11, time.UTC), date(2027, 4, 5, time.UTC))
+	if len(a.Bills) != 3 {
+		t.Fatalf("bills %+v, want those of 4 February, March and April", a.Bills)
+	}
+	if want := time.Date(2027, 4, 4, 0, 0, 0, 0, santiago); !a.Bills[2].Date.Equal(want) || want.Sub(time.Date(2027, 4, 3, 0, 0, 0, 0, santiago)) != 25*time.Hour {
+		t.Errorf("April's bill made %s, want %s, 25 hours after 3 April's midnight", a.Bills[2].Date, want)
+	}
+	f.Audit(t)
+}
+
+// The operator may move [credit] statement_day (config.ini edited, the
+// program restarted). A month that already has its bill gets no second
+// one, and the next month's bill comes on the new day; nothing becomes
+// unreadable. Moving it earlier needs nothing special: the new day of
+// the next month is simply that month's first statement day.
+func TestStatementDayMoved(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		from, to int
+		moved    time.Time // when the setting is changed
+		bills    []time.Time
+		skipped  int // bills not made because the month had one
+	}{
+		{"later in the month", 5, 22, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC),
+			[]time.Time{date(2026, 12, 5, time.UTC), date(2027, 1, 22, time.UTC), date(2027, 2, 22, time.UTC)}, 1},
+		{"earlier in the month", 22, 5, time.Date(2026, 12, 23, 9, 0, 0, 0, time.UTC),
+			[]time.Time{date(2026, 12, 22, time.UTC), date(2027, 1, 5, time.UTC), date(2027, 2, 5, time.UTC)}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rules := shipped
+			rules.StatementDay = tc.from
+			f := creditFixture(t, rules, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 110000)
+			f.Clock.Set(tc.moved)
+			if got := f.bills(t, "alice"); len(got) != 1 || !got[0].Date.Equal(tc.bills[0]) {
+				t.Fatalf("bills %+v, want the one of %s", got, tc.bills[0].Format(time.DateOnly))
+			}
+			f.Bank.Settings.Credit.StatementDay = tc.to
+			for _, at := range []time.Time{time.Date(2026, 12, 23, 10, 0, 0, 0, time.UTC), time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)} {
+				f.Clock.Set(at)
+				if _, err := f.Bank.Account(ctx, "alice"); err != nil {
+					t.Errorf("%s: reading alice: %v", at.Format(time.DateOnly), err)
+				}
+				if err := f.Bank.Repay(ctx, "alice", 100); err != nil {
+					t.Errorf("%s: alice repays: %v", at.Format(time.DateOnly), err)
+				}
+			}
+			var made []string
+			for _, b := range f.bills(t, "alice") {
+				made = append(made, b.Date.Format(time.DateOnly))
+			}
+			var want []string
+			for _, d := range tc.bills {
+				want = append(want, d.Format(time.DateOnly))
+			}
+			if !slices.Equal(made, want) {
+				t.Errorf("bills made %v, want %v", made, want)
+			}
+			var skipped int
+			for _, e := range f.Logs.AllEntries() {
+				if strings.HasPrefix(e.Message, "no second bill this month") {
+					skipped++
+				}
+			}
+			if skipped != tc.skipped {
+				t.Errorf("%d log lines about a month's second bill, want %d", skipped, tc.skipped)
+			}
+			f.Audit(t)
+		})
+	}
+}
+
+// A login, even with the right password, reads the account as stored and
+// books nothing (the README's rule): it does the same work for every
+// name. The first read after it books the days.
+func TestALoginBooksNothing(t *testing.T) {
+	ctx := context.Background()
+	f := creditFixture(t, shipped, time.UTC, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), 100000)
+	f.Clock.Set(time.Date(2027, 1, 20, 9, 0, 0, 0, time.UTC))
+	before := f.Snapshot()
+	a, err := f.Bank.Authenticate(ctx, "alice", "alice-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Bills) != 0 || len(f.interest("alice")) != 0 {
+		t.Errorf("a login booked bills %+v and %d days of interest, want none", a.Bills, len(f.interest("alice")))
+	}
+	f.AssertUnchanged(t, before)
+	if got := f.bills(t, "alice"); len(got) != 1 || len(f.interest("alice")) != 9 {
+		t.Errorf("reading after the login: bills %+v and %d days of interest, want December's bill and 9 days (11 to 19 January)", got, len(f.interest("alice")))
 	}
 }

@@ -46,7 +46,7 @@ func (e *Entry) Check() error {
 // statement reads one month only. The month is the entry time's month in
 // the bank's time zone (Bank.Zone), so it does not depend on the zone of
 // the process that wrote it, and an entry is never earlier than the
-// account's latest (see post), so the months of an account follow each
+// account's latest (see record), so the months of an account follow each
 // other and chain: each month starts where the one before it ended.
 
 // newID returns a random identifier, prefixed so a reader can tell what it
@@ -57,26 +57,21 @@ func newID(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
 
-// post applies e.Amount to the account and appends the entry recording
+// record applies e.Amount to the account and appends the entry recording
 // it, in the caller's transaction, and returns the entry as written. The
-// caller has already checked the limits. The entry's time is e.Time in the
-// bank's zone, but never earlier than the account's latest entry: after a
-// clock stepped back, entries keep the latest time until the clock catches
-// up, so they never go into an earlier month than the latest. The store
-// refuses the entry (ErrCorrupt) if the ledger does not end at the
-// account's balance: the disagreement must be repaired, not buried.
+// entry's time is e.Time in the bank's zone, but never earlier than the
+// account's latest entry: after a clock stepped back, entries keep the
+// latest time until the clock catches up, so they never go into an earlier
+// month than the latest. The store refuses the entry (ErrCorrupt) if the
+// ledger does not end at the account's balance: the disagreement must be
+// repaired, not buried. Money paid into a person's account counts towards
+// their unpaid bills.
 //
-// Before it, the account's bills and interest are brought up to date
-// (catchUp), so that no entry comes before a day's interest that was due.
-func (b *Bank) post(tx Tx, a *Account, e Entry) (Entry, error) {
-	if err := b.catchUp(tx, a, e.Time); err != nil {
-		return Entry{}, err
-	}
-	return b.record(tx, a, e)
-}
-
-// record is post without the catch-up. Money paid into a person's
-// account counts towards their unpaid bills.
+// The caller has already brought a's bills and interest up to the
+// transaction's time (catchUp) and then checked the limits. record books
+// no days itself: e.Time may be later than the bank's clock (it follows
+// the latest entry), and a day that has not ended on the bank's clock
+// must not be charged, least of all after the limit was checked.
 func (b *Bank) record(tx Tx, a *Account, e Entry) (Entry, error) {
 	last, err := tx.LastEntry(a.Name)
 	if err != nil {
