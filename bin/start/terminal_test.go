@@ -108,6 +108,13 @@ func (term *ptyTerminal) waitFor(want string) {
 	term.waitUntil(func() bool { return strings.Contains(term.text(), want) }, fmt.Sprintf("the screen never showed %q", want))
 }
 
+// waitForPrompt waits until the screen ends with prompt: the program has
+// written everything before the question and waits for the answer.
+func (term *ptyTerminal) waitForPrompt(prompt string) {
+	term.t.Helper()
+	term.waitUntil(func() bool { return strings.HasSuffix(term.text(), prompt) }, fmt.Sprintf("the screen never ended with the question %q", prompt))
+}
+
 func (term *ptyTerminal) typeKeys(keys string) {
 	term.t.Helper()
 	if _, err := term.master.Write([]byte(keys)); err != nil {
