@@ -77,7 +77,8 @@ func (f *fsyncCount) command(c string) error {
 	if _, err := f.ctl.WriteString(c + "\n"); err != nil {
 		return err
 	}
-	if err := f.ack.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+	// perf answers in milliseconds; no answer means it has failed.
+	if err := f.ack.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return err
 	}
 	line, err := f.acks.ReadString('\n')
@@ -94,7 +95,7 @@ func (f *fsyncCount) command(c string) error {
 func (f *fsyncCount) close() (int64, error) {
 	defer f.ctl.Close()
 	defer f.ack.Close()
-	if err := f.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := f.cmd.Process.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return 0, err
 	}
 	waitErr := f.cmd.Wait()

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -276,5 +278,68 @@ func TestParsePerfCounts(t *testing.T) {
 		if got, err := parsePerfCounts(bad); err == nil {
 			t.Errorf("parsePerfCounts(%q) = %d, want an error", bad, got)
 		}
+	}
+}
+
+// TestCountFsyncs counts the syncs of a helper process that makes three
+// fdatasync and one fsync call between perf's start and stop, and two
+// more outside them. It needs perf, allowed to trace, and python3.
+func TestCountFsyncs(t *testing.T) {
+	python := findPython(context.Background())
+	if python == "" {
+		t.Skip("no python3 on PATH")
+	}
+	dir := t.TempDir()
+	script := `import os, sys
+f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+def syncs(data, full):
+    for _ in range(data): os.fdatasync(f)
+    for _ in range(full): os.fsync(f)
+    print("done", flush=True)
+sys.stdin.readline(); syncs(1, 0)
+sys.stdin.readline(); syncs(3, 1)
+sys.stdin.readline(); syncs(0, 1)
+`
+	helper := exec.Command(python, "-c", script, filepath.Join(dir, "synced"))
+	stdin, err := helper.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer helper.Wait()
+	defer stdin.Close()
+	lines := bufio.NewReader(stdout)
+	step := func() {
+		t.Helper()
+		if _, err := io.WriteString(stdin, "go\n"); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := lines.ReadString('\n'); line != "done\n" {
+			t.Fatalf("the helper said %q, %v", line, err)
+		}
+	}
+	c, err := countFsyncs(context.Background(), filepath.Join(dir, "perf"), helper.Process.Pid)
+	if err != nil {
+		t.Skipf("perf cannot count here: %v", err)
+	}
+	step() // before start: not counted
+	if err := c.start(); err != nil {
+		c.close()
+		t.Skipf("perf cannot count here: %v", err)
+	}
+	step()
+	if err := c.stop(); err != nil {
+		t.Fatal(err)
+	}
+	step() // after stop: not counted
+	got, err := c.close()
+	if err != nil || got != 4 {
+		t.Errorf("counted %d syncs (%v), want 4", got, err)
 	}
 }
