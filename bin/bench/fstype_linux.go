@@ -53,3 +53,6 @@ func load() string {
 	}
 	return "load average " + strings.Join(f[:3], " ")
 }
+
+// mkfifo makes a named pipe, for perf stat's control (fsynccount.go).
+func mkfifo(path string) error { return syscall.Mkfifo(path, 0o600) }

@@ -21,12 +21,9 @@ import (
 // Group commit (issue 9, target 3): many sessions in one process share one
 // Bank, as the SSH server runs them, and their transfers share journal
 // syncs. Measured in-process, N goroutine sessions on one core.Bank on the
-// files store, against 16 SQLite writers at once on the same disk.
-//
-// The whole-process measure over SSH comes with the server (bin/server):
-// it is one more groupDriver, N ssh clients each running a session of
-// scripted transfers against one server process, timed in the same rounds
-// as these.
+// files store, and whole-process, 1 and 16 SSH sessions on one bin/server
+// process (sshgroup.go), against 16 SQLite writers at once on the same
+// disk, all in the same rounds.
 const (
 	groupWriters  = 16  // SQLite writers at once, and the most sessions
 	groupVsSQLite = 2.0 // target: 16 sessions / 16 SQLite writers
@@ -60,9 +57,10 @@ func (d *groupDriver) median() float64 {
 	return (r[len(r)/2-1] + r[len(r)/2]) / 2
 }
 
-// measureGroup times 1, 4 and 16 sessions on one Bank and 16 SQLite
-// writers, taking turns round by round.
-func measureGroup(ctx context.Context, b *bench) error {
+// measureGroup times 1, 4 and 16 sessions on one Bank, 1 and 16 SSH
+// sessions on one server and 16 SQLite writers, taking turns round by
+// round.
+func measureGroup(ctx context.Context, b *bench) (err error) {
 	dir := filepath.Join(b.work, "group")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -101,6 +99,13 @@ func measureGroup(ctx context.Context, b *bench) error {
 		}
 		all = append(all, sqlite, sqliteOne)
 	}
+	server, err := startSSHServer(ctx, b, 2*groupWriters)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, server.stop()) }()
+	sshOne, sshAll := sshDriver(server, 1), sshDriver(server, groupWriters)
+	all = append(all, sshOne, sshAll)
 
 	// Four times -transfers, in whole rounds of 16: each SQLite writer
 	// runs a few dozen transactions per process.
@@ -156,8 +161,40 @@ func measureGroup(ctx context.Context, b *bench) error {
 			ratio(top, sqliteOne.median()) + " (atmshop/SQLite)", ""})
 		b.report.note(fmt.Sprintf("Group commit: SQLite's writers each run their share of a round (BEGIN IMMEDIATE; two UPDATEs; two INSERTs; COMMIT) between their own two accounts, all %d processes started at once; a round lasts until the last one exits, less the time of %d such processes with no transactions.", groupWriters, groupWriters))
 	}
-	b.report.note(fmt.Sprintf("Group commit: %d transfers per contender in %d rounds taking turns; rates are the median of the rounds. Each atmshop session is a goroutine calling Bank.Transfer between its own two accounts (logging discarded), every transfer durable when it returns; the whole-process measure over SSH waits for bin/server.", per*transferRounds, transferRounds))
+	b.report.note(fmt.Sprintf("Group commit: %d transfers per contender in %d rounds taking turns; rates are the median of the rounds. Each atmshop session is a goroutine calling Bank.Transfer between its own two accounts (logging discarded), every transfer durable when it returns; the rows over SSH are below.", per*transferRounds, transferRounds))
+	sshRows(ctx, b, server, filepath.Join(dir, "perf"), per, sshOne, sshAll, sqlite)
 	return nil
+}
+
+// sshRows reports the rates over SSH, with the server's fsyncs per
+// transfer counted in one more, untimed round of each, and 16 sessions
+// against the 16 SQLite writers (nil: not measured).
+func sshRows(ctx context.Context, b *bench, server *sshServer, perfDir string, per int, one, all, sqlite *groupDriver) {
+	for _, s := range []struct {
+		d *groupDriver
+		n int
+	}{{one, 1}, {all, groupWriters}} {
+		x := row{Area: "Group commit", Measure: s.d.name, Result: fmt.Sprintf("%s (%s each)", rate(s.d.median()), dur(time.Duration(float64(time.Second)/s.d.median())))}
+		if synced, err := server.fsyncsPerTransfer(ctx, filepath.Join(perfDir, fmt.Sprint(s.n)), s.n, per); err != nil {
+			b.report.note(fmt.Sprintf("Group commit over SSH, %d sessions: fsyncs not counted: %v.", s.n, err))
+		} else {
+			x.Result += fmt.Sprintf(", %.2f fsyncs/transfer", synced)
+		}
+		if s.n > 1 {
+			x.Baseline = "1 SSH session " + rate(one.median())
+			x.Ratio = ratio(s.d.median(), one.median()) + " (N SSH sessions/1)"
+			x.Target = verdict(fmt.Sprintf(">= %.0fx one session", groupVsOne), s.d.median() >= groupVsOne*one.median())
+		}
+		b.report.add(x)
+	}
+	if sqlite != nil {
+		b.report.add(row{"Group commit", fmt.Sprintf("SQLite, %d writers (as above), against atmshop over SSH", groupWriters),
+			rate(sqlite.median()),
+			fmt.Sprintf("atmshop over SSH, %d sessions: %s", groupWriters, rate(all.median())),
+			ratio(all.median(), sqlite.median()) + " (atmshop over SSH/SQLite)",
+			verdict(fmt.Sprintf(">= %.0fx %d SQLite writers", groupVsSQLite, groupWriters), all.median() >= groupVsSQLite*sqlite.median())})
+	}
+	b.report.note(fmt.Sprintf("Group commit over SSH: bin/server, built from this tree, serves a copy of the shipped config.ini (files store, file logging at info, bcrypt cost 10; connections_per_minute raised for the rounds) with %d more users; each session is a connection of its own, with no pty, and session k logs in as account 2k and types \"3\", account 2k+1, \"0.01\", \"y\" for each of its share of the round's transfers, then \"q\" (the script the whole-program rows feed bin/start). The transfers are sent once every session of the round has logged in and reached the menu; the round is timed from then until the last session has ended. fsyncs/transfer: fsync and fdatasync calls of the server process (every thread), counted by perf stat on the syscall tracepoints over one more round of %d transfers after the timed ones, from the first transfer to the end.", 2*groupWriters, per))
 }
 
 // groupAccount names the i-th account of the group measure: session (or
@@ -233,11 +270,7 @@ func sqliteWriters(ctx context.Context, sqlite, db string, writers int) (*groupD
 		var wg sync.WaitGroup
 		start := time.Now()
 		for k := range writers {
-			share := n / writers
-			if k < n%writers {
-				share++
-			}
-			wg.Go(func() { _, errs[k] = sqliteRun(ctx, sqlite, db, script(k, share)) })
+			wg.Go(func() { _, errs[k] = sqliteRun(ctx, sqlite, db, script(k, share(n, writers, k))) })
 		}
 		wg.Wait()
 		return time.Since(start), errors.Join(errs...)

@@ -10,8 +10,9 @@
 //   - whole-program sessions: the built program fed a script of transfers
 //     (300 and 2,000 per process) with file logging on, against one
 //     sqlite3 process fed the same transactions;
-//   - group commit: 1, 4 and 16 sessions (goroutines) on one Bank, against
-//     16 sqlite3 processes writing at once;
+//   - group commit: 1, 4 and 16 sessions (goroutines) on one Bank, and 1
+//     and 16 SSH sessions on one built ./bin/server, against 16 sqlite3
+//     processes writing at once;
 //   - scale: start-up, login, balance, transfer and peak memory with many
 //     accounts against 10 accounts, and a statement's cost with 12 months
 //     of history against 1;
@@ -24,8 +25,8 @@
 //
 // It is a module of its own (bin/bench/go.mod, which replaces atmshop with
 // ../..), so that "go test ./..." at the root neither builds nor lists it and
-// a copy of the app need not carry it. It builds atmshop's ./bin/start with
-// "go build", so run it from its folder:
+// a copy of the app need not carry it. It builds atmshop's ./bin/start and
+// ./bin/server with "go build", so run it from its folder:
 //
 //	cd bin/bench
 //	go run .                    # quick run, 10,000 accounts
@@ -36,7 +37,8 @@
 // keeps it). The folder must be on a real disk, not tmpfs, or the fsync
 // numbers mean nothing: bench refuses a tmpfs -dir and, when the system's
 // temporary folder is tmpfs, uses the current folder instead. python3 and
-// sqlite3 are optional, and so are PostgreSQL's initdb, pg_ctl and pgbench:
+// sqlite3 are optional, and so are PostgreSQL's initdb, pg_ctl and pgbench
+// and Linux's perf (fsyncs per transfer over SSH):
 // without them their comparison is skipped with a note. Progress goes to
 // stderr, the table to stdout.
 package main

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,7 +203,7 @@ func TestRunSmall(t *testing.T) {
 			t.Fatalf("run %q: %v\nstderr:\n%s", a, err, stderr.String())
 		}
 		out := stdout.String()
-		want := []string{"Start-up", "Transfers", "Whole program", "Scale", "Logging", "no line lost: met", "fsyncs/transfer"}
+		want := []string{"Start-up", "Transfers", "Whole program", "Group commit", "atmshop over SSH: 16 sessions", "1 SSH session", "Scale", "Logging", "no line lost: met", "fsyncs/transfer"}
 		if markdown {
 			want = []string{"| Area |", "| Logging |", "no line lost: met"}
 		}
@@ -210,5 +212,134 @@ func TestRunSmall(t *testing.T) {
 				t.Errorf("run %q: output misses %q:\n%s", a, w, out)
 			}
 		}
+	}
+}
+
+func TestShare(t *testing.T) {
+	for _, tt := range []struct{ total, n int }{{800, 16}, {5, 16}, {17, 16}, {7, 1}, {0, 3}} {
+		sum := 0
+		for k := range tt.n {
+			s := share(tt.total, tt.n, k)
+			if s < tt.total/tt.n || s > tt.total/tt.n+1 {
+				t.Errorf("share(%d, %d, %d) = %d, not an even share", tt.total, tt.n, k, s)
+			}
+			sum += s
+		}
+		if sum != tt.total {
+			t.Errorf("shares of %d among %d add up to %d", tt.total, tt.n, sum)
+		}
+	}
+}
+
+func TestScripts(t *testing.T) {
+	if got, want := sessionScript(2), "egon\n123\n3\nalex\n0.01\ny\n3\nalex\n0.01\ny\nq\n"; got != want {
+		t.Errorf("sessionScript(2) = %q, want %q", got, want)
+	}
+	if got, want := transfersScript("g01", 0), "q\n"; got != want {
+		t.Errorf("transfersScript(g01, 0) = %q, want %q", got, want)
+	}
+}
+
+func TestSetConfigKey(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "conf", "config.ini")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	config := "[server]\n# max_sessions = 5 is a comment\nmax_sessions = 100\nlisten = x\n"
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := setConfigKey(dir, "max_sessions", "7"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[server]\n# max_sessions = 5 is a comment\nmax_sessions = 7\nlisten = x\n"; string(data) != want {
+		t.Errorf("config after setConfigKey:\n%s\nwant:\n%s", data, want)
+	}
+	if err := setConfigKey(dir, "idle_timeout", "1"); err == nil {
+		t.Error("setConfigKey set a key the file lacks")
+	}
+}
+
+func TestParsePerfCounts(t *testing.T) {
+	report := "# started on Thu Nov 26 11:33:28 2026\n\n12,,syscalls:sys_enter_fsync,1000,100.00,,\n103,,syscalls:sys_enter_fdatasync,1000,100.00,,\n"
+	if got, err := parsePerfCounts(report); err != nil || got != 115 {
+		t.Errorf("parsePerfCounts = %d, %v; want 115", got, err)
+	}
+	idle := "<not counted>,,syscalls:sys_enter_fsync,0,100.00,,\n<not counted>,,syscalls:sys_enter_fdatasync,0,100.00,,\n"
+	if got, err := parsePerfCounts(idle); err != nil || got != 0 {
+		t.Errorf("parsePerfCounts of counters that never ran = %d, %v; want 0", got, err)
+	}
+	for _, bad := range []string{"", "# started on Thu\n", "<not supported>,,syscalls:sys_enter_fsync,0,100.00,,\n5,,syscalls:sys_enter_fdatasync,1,100.00,,\n"} {
+		if got, err := parsePerfCounts(bad); err == nil {
+			t.Errorf("parsePerfCounts(%q) = %d, want an error", bad, got)
+		}
+	}
+}
+
+// TestCountFsyncs counts the syncs of a helper process that makes three
+// fdatasync and one fsync call between perf's start and stop, and two
+// more outside them. It needs perf, allowed to trace, and python3.
+func TestCountFsyncs(t *testing.T) {
+	python := findPython(context.Background())
+	if python == "" {
+		t.Skip("no python3 on PATH")
+	}
+	dir := t.TempDir()
+	script := `import os, sys
+f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+def syncs(data, full):
+    for _ in range(data): os.fdatasync(f)
+    for _ in range(full): os.fsync(f)
+    print("done", flush=True)
+sys.stdin.readline(); syncs(1, 0)
+sys.stdin.readline(); syncs(3, 1)
+sys.stdin.readline(); syncs(0, 1)
+`
+	helper := exec.Command(python, "-c", script, filepath.Join(dir, "synced"))
+	stdin, err := helper.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer helper.Wait()
+	defer stdin.Close()
+	lines := bufio.NewReader(stdout)
+	step := func() {
+		t.Helper()
+		if _, err := io.WriteString(stdin, "go\n"); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := lines.ReadString('\n'); line != "done\n" {
+			t.Fatalf("the helper said %q, %v", line, err)
+		}
+	}
+	c, err := countFsyncs(context.Background(), filepath.Join(dir, "perf"), helper.Process.Pid)
+	if err != nil {
+		t.Skipf("perf cannot count here: %v", err)
+	}
+	step() // before start: not counted
+	if err := c.start(); err != nil {
+		c.close()
+		t.Skipf("perf cannot count here: %v", err)
+	}
+	step()
+	if err := c.stop(); err != nil {
+		t.Fatal(err)
+	}
+	step() // after stop: not counted
+	got, err := c.close()
+	if err != nil || got != 4 {
+		t.Errorf("counted %d syncs (%v), want 4", got, err)
 	}
 }

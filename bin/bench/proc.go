@@ -65,17 +65,23 @@ func (b *bench) buildStart(ctx context.Context) (string, error) {
 	if b.binary != "" {
 		return b.binary, nil
 	}
-	exe := filepath.Join(b.work, "atmshop")
+	exe, err := b.build(ctx, "./bin/start", "atmshop")
+	b.binary = exe
+	return exe, err
+}
+
+// build builds the app's package pkg into the work folder as name.
+func (b *bench) build(ctx context.Context, pkg, name string) (string, error) {
+	exe := filepath.Join(b.work, name)
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	b.logf("building ./bin/start")
+	b.logf("building %s", pkg)
 	start := time.Now()
-	if _, err := command(ctx, b.root, "go", "build", "-o", exe, "./bin/start"); err != nil {
+	if _, err := command(ctx, b.root, "go", "build", "-o", exe, pkg); err != nil {
 		return "", err
 	}
 	b.logf("built %s in %s", exe, time.Since(start).Round(time.Millisecond))
-	b.binary = exe
 	return exe, nil
 }
 

@@ -21,13 +21,16 @@ const (
 )
 
 // sessionScript is what a person types for n transfers of 0.01 from egon
-// to alex: log in, then for each "3", the recipient, the amount, "y"; then
+// to alex: log in, then the transfers, then quit.
+func sessionScript(n int) string { return "egon\n123\n" + transfersScript("alex", n) }
+
+// transfersScript is what a logged-in person types at the menu for n
+// transfers of 0.01 to: for each "3", the recipient, the amount, "y"; then
 // quit.
-func sessionScript(n int) string {
+func transfersScript(to string, n int) string {
 	var s strings.Builder
-	s.WriteString("egon\n123\n")
 	for range n {
-		s.WriteString("3\nalex\n0.01\ny\n")
+		s.WriteString("3\n" + to + "\n0.01\ny\n")
 	}
 	s.WriteString("q\n")
 	return s.String()
@@ -152,21 +155,26 @@ func measureSessions(ctx context.Context, b *bench) error {
 }
 
 // setFileLevel sets [logging] file_level in the project's config.ini.
-func setFileLevel(dir, level string) error {
+func setFileLevel(dir, level string) error { return setConfigKey(dir, "file_level", level) }
+
+// setConfigKey sets key, which must be in the project's config.ini once
+// (in whichever section), to value.
+func setConfigKey(dir, key, value string) error {
 	path := filepath.Join(dir, "conf", "config.ini")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	lines := strings.Split(string(data), "\n")
-	found := false
+	found := 0
 	for i, l := range lines {
-		if key, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(key) == "file_level" {
-			lines[i], found = "file_level = "+level, true
+		if k, _, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(strings.TrimSpace(l), "#") && strings.TrimSpace(k) == key {
+			lines[i] = key + " = " + value
+			found++
 		}
 	}
-	if !found {
-		return fmt.Errorf("%s has no file_level key to set", path)
+	if found != 1 {
+		return fmt.Errorf("%s has %d %s keys, want 1 to set", path, found, key)
 	}
 	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600)
 }
