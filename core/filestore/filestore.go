@@ -15,9 +15,11 @@
 package filestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sync"
 
@@ -35,10 +37,72 @@ type Store struct {
 	mu     sync.Mutex
 	epoch  uint64
 	months map[string][]core.Month
+
+	// decoded keeps the accounts this Store decoded lately, by name, with
+	// the bytes they were decoded from: an account read again unchanged
+	// (a recipient peeked at before the transfer) is not decoded again.
+	decoded map[string]decodedAccount
 }
 
-// maxKeptMonths bounds how many ledgers' month lists a Store keeps.
-const maxKeptMonths = 4096
+// maxKeptMonths bounds how many ledgers' month lists a Store keeps, and
+// maxDecoded how many decoded accounts.
+const (
+	maxKeptMonths = 4096
+	maxDecoded    = 64
+)
+
+type decodedAccount struct {
+	data    []byte
+	account core.Account
+}
+
+// decodeAccount decodes and checks the account file of name, whose
+// content is data. An account is a function of its file's bytes, so one
+// decoded from the same bytes before is reused.
+func (s *Store) decodeAccount(name string, data []byte) (*core.Account, error) {
+	s.mu.Lock()
+	d, ok := s.decoded[name]
+	s.mu.Unlock()
+	if ok && bytes.Equal(d.data, data) {
+		a := d.account
+		a.Bills = slices.Clone(a.Bills)
+		return &a, nil
+	}
+	doc := accountDoc(name)
+	var r account
+	if err := decodeStrict(data, &r); err != nil {
+		return nil, s.corrupt(doc, "%v", err)
+	}
+	a := r.domain()
+	if err := a.Check(name); err != nil {
+		return nil, s.corrupt(doc, "%v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.decoded == nil || len(s.decoded) >= maxDecoded {
+		s.decoded = map[string]decodedAccount{}
+	}
+	s.decoded[name] = decodedAccount{bytes.Clone(data), a}
+	a.Bills = slices.Clone(a.Bills)
+	return &a, nil
+}
+
+// PeekAccount reads the account name without a transaction, taking no
+// lock (see core.AccountPeeker and docstore.Store.Peek): the file as it is
+// on the disk, which may be stale or caught half written.
+func (s *Store) PeekAccount(name string) (*core.Account, error) {
+	if core.CheckAccountName(name) != nil {
+		return nil, core.ErrNoAccount
+	}
+	data, err := s.docs.Peek(accountDoc(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, core.ErrNoAccount
+	}
+	if err != nil {
+		return nil, fmt.Errorf("peek at account %s: %w", name, err)
+	}
+	return s.decodeAccount(name, data)
+}
 
 // keptMonths returns the month files of name's ledger as kept in epoch.
 func (s *Store) keptMonths(epoch uint64, name string) ([]core.Month, bool) {

@@ -62,15 +62,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if err != nil || !found {
 		return nil, orElse(err, core.ErrNoAccount)
 	}
-	var r account
-	if err := decodeStrict(data, &r); err != nil {
-		return nil, t.store.corrupt(doc, "%v", err)
-	}
-	a := r.domain()
-	if err := a.Check(name); err != nil {
-		return nil, t.store.corrupt(doc, "%v", err)
-	}
-	return &a, nil
+	return t.store.decodeAccount(name, data)
 }
 
 // orElse is err, or fallback when err is nil.
