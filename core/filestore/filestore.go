@@ -38,9 +38,10 @@ type Store struct {
 	epoch  uint64
 	months map[string][]core.Month
 
-	// decoded keeps the accounts this Store decoded lately, by name, with
-	// the bytes they were decoded from: an account read again unchanged
-	// (a recipient peeked at before the transfer) is not decoded again.
+	// decoded keeps the accounts this Store decoded or saved lately, by
+	// name, with the bytes of their file: an account read again unchanged
+	// (one saved by the transaction before, a recipient peeked at before
+	// the transfer) is not decoded again.
 	decoded map[string]decodedAccount
 }
 
@@ -77,14 +78,23 @@ func (s *Store) decodeAccount(name string, data []byte) (*core.Account, error) {
 	if err := a.Check(name); err != nil {
 		return nil, s.corrupt(doc, "%v", err)
 	}
+	s.keepDecoded(name, bytes.Clone(data), a)
+	a.Bills = slices.Clone(a.Bills)
+	return &a, nil
+}
+
+// keepDecoded keeps a as what the account file of name holding data
+// decodes to, if it passes the checks a read makes.
+func (s *Store) keepDecoded(name string, data []byte, a core.Account) {
+	if a.Check(name) != nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.decoded == nil || len(s.decoded) >= maxDecoded {
 		s.decoded = map[string]decodedAccount{}
 	}
-	s.decoded[name] = decodedAccount{bytes.Clone(data), a}
-	a.Bills = slices.Clone(a.Bills)
-	return &a, nil
+	s.decoded[name] = decodedAccount{data, a}
 }
 
 // PeekAccount reads the account name without a transaction, taking no

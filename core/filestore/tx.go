@@ -92,11 +92,20 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := core.CheckAccountName(a.Name); err != nil {
 		return err
 	}
-	name, data, err := AccountFile(a)
+	r := accountRecord(a)
+	data, err := encodeAccount(r)
 	if err != nil {
 		return err
 	}
-	return t.docs.Put(name, data)
+	if err := t.docs.Put(accountDoc(a.Name), data); err != nil {
+		return err
+	}
+	// The next read of these bytes, in this transaction or a later one,
+	// needs no decoding.
+	if back, ok := r.readBack(); ok {
+		t.store.keepDecoded(a.Name, data, back.domain())
+	}
+	return nil
 }
 
 // AccountFile returns the name of a's account file in the data folder
@@ -104,11 +113,17 @@ func (t *tx) SaveAccount(a *core.Account) error {
 // A tool that lays down many accounts at once, faster than a transaction
 // each (bin/bench's scale measurements), writes these.
 func AccountFile(a *core.Account) (name string, data []byte, err error) {
-	data, err = json.MarshalIndent(accountRecord(a), "", "  ")
+	data, err = encodeAccount(accountRecord(a))
+	return accountDoc(a.Name), data, err
+}
+
+// encodeAccount is the content of the account file of r.
+func encodeAccount(r account) ([]byte, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return "", nil, fmt.Errorf("encode account %s: %w", a.Name, err)
+		return nil, fmt.Errorf("encode account %s: %w", r.Name, err)
 	}
-	return accountDoc(a.Name), append(data, '\n'), nil
+	return append(data, '\n'), nil
 }
 
 func (t *tx) AccountNames(after string, limit int) ([]string, error) {

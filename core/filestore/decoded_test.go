@@ -1,0 +1,64 @@
+package filestore_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"atmshop/core"
+	"atmshop/core/filestore"
+	"atmshop/lib/docstore"
+)
+
+// TestSavedAccountIsKeptAsRead: the account a Store keeps for the file it
+// has just saved is exactly what another Store decodes from that file:
+// times without their monotonic reading and in the location read back,
+// empty bills as none, zero times as zero.
+func TestSavedAccountIsKeptAsRead(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now() // with a monotonic reading, in the local zone
+	for _, a := range []core.Account{
+		{Name: "plain", PasswordHash: "$2a$04$x", Created: now, Updated: now, Bills: []core.Bill{}},
+		{Name: "zoned", PasswordHash: "$2a$04$y", Balance: -1500, CreditLimit: 100000, Admin: true, Language: core.Chinese, FailedLogins: 2,
+			LockedUntil: now.In(shanghai).Add(time.Minute), Created: now.UTC(), Updated: now.In(shanghai), BookedThrough: time.Date(2026, 11, 24, 0, 0, 0, 0, shanghai),
+			Bills: []core.Bill{{Date: time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), Owed: 1500, Minimum: 100, Due: time.Date(2026, 11, 21, 0, 0, 0, 0, shanghai)}}},
+		{Name: "zero", PasswordHash: "$2a$04$z", LockedUntil: time.Time{}.In(shanghai)},
+	} {
+		t.Run(a.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			docs, err := docstore.Open(context.Background(), dir, docstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer docs.Close()
+			store := filestore.New(docs)
+			if err := store.Update(context.Background(), func(tx core.Tx) error { return tx.SaveAccount(&a) }); err != nil {
+				t.Fatal(err)
+			}
+			name, data, err := filestore.AccountFile(&a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, ok := filestore.KeptAccount(store, a.Name, data)
+			if !ok {
+				t.Fatalf("no account kept for %s as saved", name)
+			}
+			other, err := filestore.Open(context.Background(), dir, docstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			var read *core.Account
+			if err := other.View(context.Background(), func(tx core.Tx) (err error) { read, err = tx.Account(a.Name); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(kept, *read) {
+				t.Errorf("kept after the save:\n%#v\nread by another Store:\n%#v", kept, *read)
+			}
+		})
+	}
+}
