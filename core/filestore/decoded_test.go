@@ -1,7 +1,10 @@
 package filestore_test
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -58,6 +61,54 @@ func TestSavedAccountIsKeptAsRead(t *testing.T) {
 			}
 			if !reflect.DeepEqual(kept, *read) {
 				t.Errorf("kept after the save:\n%#v\nread by another Store:\n%#v", kept, *read)
+			}
+		})
+	}
+}
+
+// TestAppendedEntryIsKeptAsRead: the last entry a Store keeps for the
+// ledger line it has just appended is exactly what another Store reads
+// from that line.
+func TestAppendedEntryIsKeptAsRead(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now() // with a monotonic reading, in the local zone
+	for name, e := range map[string]core.Entry{
+		"local":    {ID: "e-1", Ref: "t-1", Time: now, Kind: core.KindTransferOut, Counterparty: "bob", Amount: -100, BalanceAfter: -100},
+		"shanghai": {ID: "e-2", Ref: "r-2", Time: now.In(shanghai), Kind: core.KindRepayment, Amount: 250, BalanceAfter: 250, Note: "<cash> & \"coins\""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			store, err := filestore.Open(context.Background(), dir, docstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			month := core.MonthOf(e.Time)
+			if err := store.Update(context.Background(), func(tx core.Tx) error { return tx.AppendEntries(name, month, e) }); err != nil {
+				t.Fatal(err)
+			}
+			file, err := os.ReadFile(filepath.Join(dir, "ledger", name, month.String()+".jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, ok := filestore.KeptLastEntry(store, name, month, bytes.TrimSuffix(file, []byte("\n")))
+			if !ok {
+				t.Fatalf("no entry kept for the line appended: %s", file)
+			}
+			other, err := filestore.Open(context.Background(), dir, docstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			var read *core.Entry
+			if err := other.View(context.Background(), func(tx core.Tx) (err error) { read, err = tx.LastEntry(name); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if read == nil || !reflect.DeepEqual(kept, *read) {
+				t.Errorf("kept after the append:\n%#v\nread by another Store:\n%#v", kept, read)
 			}
 		})
 	}

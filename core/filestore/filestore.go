@@ -38,63 +38,35 @@ type Store struct {
 	epoch  uint64
 	months map[string][]core.Month
 
-	// decoded keeps the accounts this Store decoded or saved lately, by
-	// name, with the bytes of their file: an account read again unchanged
-	// (one saved by the transaction before, a recipient peeked at before
-	// the transfer) is not decoded again.
-	decoded map[string]decodedAccount
+	// accounts and lastEntries keep the accounts, and the last entries of
+	// ledger months, this Store decoded or wrote lately: one read again
+	// unchanged (saved or appended by the transaction before, a recipient
+	// peeked at before the transfer) is not decoded again.
+	accounts    decodedCache[core.Account]
+	lastEntries decodedCache[core.Entry]
 }
 
-// maxKeptMonths bounds how many ledgers' month lists a Store keeps, and
-// maxDecoded how many decoded accounts.
-const (
-	maxKeptMonths = 4096
-	maxDecoded    = 64
-)
-
-type decodedAccount struct {
-	data    []byte
-	account core.Account
-}
+// maxKeptMonths bounds how many ledgers' month lists a Store keeps.
+const maxKeptMonths = 4096
 
 // decodeAccount decodes and checks the account file of name, whose
-// content is data. An account is a function of its file's bytes, so one
-// decoded from the same bytes before is reused.
+// content is data.
 func (s *Store) decodeAccount(name string, data []byte) (*core.Account, error) {
-	s.mu.Lock()
-	d, ok := s.decoded[name]
-	s.mu.Unlock()
-	if ok && bytes.Equal(d.data, data) {
-		a := d.account
-		a.Bills = slices.Clone(a.Bills)
-		return &a, nil
-	}
 	doc := accountDoc(name)
-	var r account
-	if err := decodeStrict(data, &r); err != nil {
-		return nil, s.corrupt(doc, "%v", err)
+	a, ok := s.accounts.get(doc, data)
+	if !ok {
+		var r account
+		if err := decodeStrict(data, &r); err != nil {
+			return nil, s.corrupt(doc, "%v", err)
+		}
+		a = r.domain()
+		if err := a.Check(name); err != nil {
+			return nil, s.corrupt(doc, "%v", err)
+		}
+		s.accounts.put(doc, bytes.Clone(data), a)
 	}
-	a := r.domain()
-	if err := a.Check(name); err != nil {
-		return nil, s.corrupt(doc, "%v", err)
-	}
-	s.keepDecoded(name, bytes.Clone(data), a)
-	a.Bills = slices.Clone(a.Bills)
+	a.Bills = slices.Clone(a.Bills) // the kept account's are its own
 	return &a, nil
-}
-
-// keepDecoded keeps a as what the account file of name holding data
-// decodes to, if it passes the checks a read makes.
-func (s *Store) keepDecoded(name string, data []byte, a core.Account) {
-	if a.Check(name) != nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.decoded == nil || len(s.decoded) >= maxDecoded {
-		s.decoded = map[string]decodedAccount{}
-	}
-	s.decoded[name] = decodedAccount{data, a}
 }
 
 // PeekAccount reads the account name without a transaction, taking no

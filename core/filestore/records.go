@@ -84,6 +84,17 @@ func (r account) readBack() (back account, ok bool) {
 	return r, utf8.ValidString(f.Name) && utf8.ValidString(f.PasswordHash) && utf8.ValidString(string(f.Language))
 }
 
+// readBack is what the line written for r gives when it is read (see
+// account.readBack).
+func (r entry) readBack() (entry, bool) {
+	var ok bool
+	r.Time, ok = readBackTime(r.Time)
+	for _, s := range []string{r.ID, r.Ref, r.Kind, r.Counterparty, r.Note} {
+		ok = ok && utf8.ValidString(s)
+	}
+	return r, ok
+}
+
 // readBackTime is t encoded in JSON and decoded again.
 func readBackTime(t time.Time) (time.Time, bool) {
 	text, err := t.MarshalJSON()

@@ -103,7 +103,9 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	// The next read of these bytes, in this transaction or a later one,
 	// needs no decoding.
 	if back, ok := r.readBack(); ok {
-		t.store.keepDecoded(a.Name, data, back.domain())
+		if kept := back.domain(); kept.Check(a.Name) == nil {
+			t.store.accounts.put(accountDoc(a.Name), data, kept)
+		}
 	}
 	return nil
 }
@@ -211,14 +213,19 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 			return nil, t.store.corrupt(doc, "the last line is incomplete")
 		}
 		start = bytes.LastIndexByte(data[:len(data)-1], '\n') + 1
-		var r entry
-		if err := decodeStrict(data[start:len(data)-1], &r); err != nil {
-			return nil, t.store.corrupt(doc, "last line: %v", err)
+		line := data[start : len(data)-1]
+		e, ok := t.store.lastEntries.get(doc, line)
+		if !ok {
+			var r entry
+			if err := decodeStrict(line, &r); err != nil {
+				return nil, t.store.corrupt(doc, "last line: %v", err)
+			}
+			e = core.Entry(r)
+			t.store.lastEntries.put(doc, bytes.Clone(line), e)
 		}
 		if len(data) == window { // the first line may be cut: drop it
 			data = data[bytes.IndexByte(data, '\n')+1:]
 		}
-		e := core.Entry(r)
 		end.doc, end.tail, end.last = doc, data, &e
 	}
 	t.ends[name] = end
@@ -242,14 +249,14 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	if err != nil {
 		return err
 	}
-	var lines []byte
+	var lines, line []byte
 	prev := end.last
 	for _, e := range entries {
 		if prev != nil && prev.BalanceAfter != e.BalanceAfter-e.Amount {
 			return t.store.corrupt(end.doc, "the last entry leaves the balance at %s but the account holds %s", prev.BalanceAfter, e.BalanceAfter-e.Amount)
 		}
-		line, err := json.Marshal(entry(e))
-		if err != nil {
+		var err error
+		if line, err = json.Marshal(entry(e)); err != nil {
 			return fmt.Errorf("encode ledger entry: %w", err)
 		}
 		lines = append(append(lines, line...), '\n')
@@ -258,6 +265,10 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	doc := ledgerDoc(name, month)
 	if err := t.docs.Append(doc, lines); err != nil {
 		return err
+	}
+	// The next read of the ledger's end needs no decoding.
+	if back, ok := entry(entries[len(entries)-1]).readBack(); ok {
+		t.store.lastEntries.put(doc, line, core.Entry(back))
 	}
 	if i, found := slices.BinarySearchFunc(end.months, month, core.Month.Compare); !found {
 		end.months = slices.Insert(end.months, i, month)
