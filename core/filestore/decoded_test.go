@@ -50,15 +50,8 @@ func TestSavedAccountIsKeptAsRead(t *testing.T) {
 			if !ok {
 				t.Fatalf("no account kept for %s as saved", name)
 			}
-			other, err := filestore.Open(context.Background(), dir, docstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
 			var read *core.Account
-			if err := other.View(context.Background(), func(tx core.Tx) (err error) { read, err = tx.Account(a.Name); return err }); err != nil {
-				t.Fatal(err)
-			}
+			viewFromAnotherStore(t, dir, func(tx core.Tx) (err error) { read, err = tx.Account(a.Name); return err })
 			if !reflect.DeepEqual(kept, *read) {
 				t.Errorf("kept after the save:\n%#v\nread by another Store:\n%#v", kept, *read)
 			}
@@ -98,18 +91,25 @@ func TestAppendedEntryIsKeptAsRead(t *testing.T) {
 			if !ok {
 				t.Fatalf("no entry kept for the line appended: %s", file)
 			}
-			other, err := filestore.Open(context.Background(), dir, docstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
 			var read *core.Entry
-			if err := other.View(context.Background(), func(tx core.Tx) (err error) { read, err = tx.LastEntry(name); return err }); err != nil {
-				t.Fatal(err)
-			}
+			viewFromAnotherStore(t, dir, func(tx core.Tx) (err error) { read, err = tx.LastEntry(name); return err })
 			if read == nil || !reflect.DeepEqual(kept, *read) {
 				t.Errorf("kept after the append:\n%#v\nread by another Store:\n%#v", kept, read)
 			}
 		})
+	}
+}
+
+// viewFromAnotherStore runs fn in a View of a Store of its own on dir, as
+// another copy of the program would read it.
+func viewFromAnotherStore(t *testing.T, dir string, fn func(core.Tx) error) {
+	t.Helper()
+	other, err := filestore.Open(context.Background(), dir, docstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.View(context.Background(), fn); err != nil {
+		t.Fatal(err)
 	}
 }
