@@ -294,7 +294,15 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 
 // CheckRecipient tells early whether to can receive a transfer from from,
 // so the person isn't asked for an amount in vain. Transfer checks again.
+// A store that can peek (AccountPeeker) answers without a transaction when
+// the account it reads can receive; any other answer is confirmed in a
+// transaction, so a refusal never rests on a peek.
 func (b *Bank) CheckRecipient(ctx context.Context, from, to string) error {
+	if p, ok := b.Store.(AccountPeeker); ok && from != to && CheckUsername(to) == nil {
+		if a, err := p.PeekAccount(to); err == nil && !a.Frozen {
+			return nil
+		}
+	}
 	return b.Store.View(ctx, func(tx Tx) error {
 		_, err := b.recipient(tx, from, to)
 		return err

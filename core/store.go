@@ -21,6 +21,16 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 }
 
+// AccountPeeker is a Store that can also read an account outside any
+// transaction, taking no lock and never waiting. What it reads is a hint:
+// it may be stale, or fail where a transaction would not (a file caught
+// half written). The rules act on it only to let a person go on sooner
+// (Bank.CheckRecipient); a refusal, and the change itself, always rest on
+// a transaction.
+type AccountPeeker interface {
+	PeekAccount(name string) (*Account, error)
+}
+
 // Tx reads and writes the bank's data inside one transaction. Data that is
 // not what the program writes is reported with an error wrapping
 // ErrCorrupt, never repaired or overwritten.

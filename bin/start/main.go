@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -72,12 +73,18 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 		return err
 	}
 	lang := terminal.ChooseLanguage(cfg.Language, getenv)
-	bank, logger, closeBank, err := openbank.Open(ctx, cfg, now, lang, stdout, stderr)
+	// What the program writes to the person is buffered: the prompter
+	// flushes it before every wait for an answer, and so does the notice
+	// of a wait for the data lock; the rest goes out at the end. A menu is
+	// then one write, not one per line.
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	bank, logger, closeBank, err := openbank.Open(ctx, cfg, now, lang, out, stderr)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, closeBank()) }()
-	app, err := terminal.New(bank, stdin, stdout, terminal.Options{
+	app, err := terminal.New(bank, stdin, out, terminal.Options{
 		Language: lang,
 		Color:    colorWanted(stdout, getenv),
 	})

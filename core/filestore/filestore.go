@@ -15,9 +15,11 @@
 package filestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sync"
 
@@ -35,10 +37,54 @@ type Store struct {
 	mu     sync.Mutex
 	epoch  uint64
 	months map[string][]core.Month
+
+	// accounts and lastEntries keep the accounts, and the last entries of
+	// ledger months, this Store decoded or wrote lately: one read again
+	// unchanged (saved or appended by the transaction before, a recipient
+	// peeked at before the transfer) is not decoded again.
+	accounts    decodedCache[core.Account]
+	lastEntries decodedCache[core.Entry]
 }
 
 // maxKeptMonths bounds how many ledgers' month lists a Store keeps.
 const maxKeptMonths = 4096
+
+// decodeAccount decodes and checks the account file of name, whose
+// content is data.
+func (s *Store) decodeAccount(name string, data []byte) (*core.Account, error) {
+	doc := accountDoc(name)
+	a, ok := s.accounts.get(doc, data)
+	if !ok {
+		var r account
+		if err := decodeStrict(data, &r); err != nil {
+			return nil, s.corrupt(doc, "%v", err)
+		}
+		a = r.domain()
+		if err := a.Check(name); err != nil {
+			return nil, s.corrupt(doc, "%v", err)
+		}
+		s.accounts.put(doc, bytes.Clone(data), a)
+	}
+	a.Bills = slices.Clone(a.Bills) // the kept account's are its own
+	return &a, nil
+}
+
+// PeekAccount reads the account name without a transaction, taking no
+// lock (see core.AccountPeeker and docstore.Store.Peek): the file as it is
+// on the disk, which may be stale or caught half written.
+func (s *Store) PeekAccount(name string) (*core.Account, error) {
+	if core.CheckAccountName(name) != nil {
+		return nil, core.ErrNoAccount
+	}
+	data, err := s.docs.Peek(accountDoc(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, core.ErrNoAccount
+	}
+	if err != nil {
+		return nil, fmt.Errorf("peek at account %s: %w", name, err)
+	}
+	return s.decodeAccount(name, data)
+}
 
 // keptMonths returns the month files of name's ledger as kept in epoch.
 func (s *Store) keptMonths(epoch uint64, name string) ([]core.Month, bool) {

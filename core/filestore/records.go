@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"atmshop/core"
 )
@@ -53,6 +55,54 @@ func accountRecord(a *core.Account) account {
 		r.Bills = append(r.Bills, bill(b))
 	}
 	return r
+}
+
+// readBack is what a file written for r gives when it is read: r with
+// each time as decoded from its text, which has no monotonic clock reading
+// and the location time.Parse picks for its offset (see Store.decodeAccount).
+// A time that cannot be encoded (ok false) cannot be saved either.
+func (r account) readBack() (back account, ok bool) {
+	f := &r.accountFields
+	r.Bills = slices.Clone(r.Bills)
+	times := []*time.Time{&f.Created, &f.Updated}
+	for i := range r.Bills {
+		times = append(times, &r.Bills[i].Date, &r.Bills[i].Due)
+	}
+	for _, t := range times {
+		if *t, ok = readBackTime(*t); !ok {
+			return r, false
+		}
+	}
+	for _, t := range []*time.Time{&f.LockedUntil, &r.BookedThrough} { // omitzero
+		if t.IsZero() {
+			*t = time.Time{}
+		} else if *t, ok = readBackTime(*t); !ok {
+			return r, false
+		}
+	}
+	// Strings that are not UTF-8 would be changed by the encoding.
+	return r, utf8.ValidString(f.Name) && utf8.ValidString(f.PasswordHash) && utf8.ValidString(string(f.Language))
+}
+
+// readBack is what the line written for r gives when it is read (see
+// account.readBack).
+func (r entry) readBack() (entry, bool) {
+	var ok bool
+	r.Time, ok = readBackTime(r.Time)
+	for _, s := range []string{r.ID, r.Ref, r.Kind, r.Counterparty, r.Note} {
+		ok = ok && utf8.ValidString(s)
+	}
+	return r, ok
+}
+
+// readBackTime is t encoded in JSON and decoded again.
+func readBackTime(t time.Time) (time.Time, bool) {
+	text, err := t.MarshalJSON()
+	if err != nil {
+		return t, false
+	}
+	var back time.Time
+	return back, back.UnmarshalJSON(text) == nil
 }
 
 func (r account) domain() core.Account {

@@ -62,15 +62,7 @@ func (t *tx) Account(name string) (*core.Account, error) {
 	if err != nil || !found {
 		return nil, orElse(err, core.ErrNoAccount)
 	}
-	var r account
-	if err := decodeStrict(data, &r); err != nil {
-		return nil, t.store.corrupt(doc, "%v", err)
-	}
-	a := r.domain()
-	if err := a.Check(name); err != nil {
-		return nil, t.store.corrupt(doc, "%v", err)
-	}
-	return &a, nil
+	return t.store.decodeAccount(name, data)
 }
 
 // orElse is err, or fallback when err is nil.
@@ -100,11 +92,22 @@ func (t *tx) SaveAccount(a *core.Account) error {
 	if err := core.CheckAccountName(a.Name); err != nil {
 		return err
 	}
-	name, data, err := AccountFile(a)
+	r := accountRecord(a)
+	data, err := encodeAccount(r)
 	if err != nil {
 		return err
 	}
-	return t.docs.Put(name, data)
+	if err := t.docs.Put(accountDoc(a.Name), data); err != nil {
+		return err
+	}
+	// The next read of these bytes, in this transaction or a later one,
+	// needs no decoding.
+	if back, ok := r.readBack(); ok {
+		if kept := back.domain(); kept.Check(a.Name) == nil {
+			t.store.accounts.put(accountDoc(a.Name), data, kept)
+		}
+	}
+	return nil
 }
 
 // AccountFile returns the name of a's account file in the data folder
@@ -112,11 +115,17 @@ func (t *tx) SaveAccount(a *core.Account) error {
 // A tool that lays down many accounts at once, faster than a transaction
 // each (bin/bench's scale measurements), writes these.
 func AccountFile(a *core.Account) (name string, data []byte, err error) {
-	data, err = json.MarshalIndent(accountRecord(a), "", "  ")
+	data, err = encodeAccount(accountRecord(a))
+	return accountDoc(a.Name), data, err
+}
+
+// encodeAccount is the content of the account file of r.
+func encodeAccount(r account) ([]byte, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return "", nil, fmt.Errorf("encode account %s: %w", a.Name, err)
+		return nil, fmt.Errorf("encode account %s: %w", r.Name, err)
 	}
-	return accountDoc(a.Name), append(data, '\n'), nil
+	return append(data, '\n'), nil
 }
 
 func (t *tx) AccountNames(after string, limit int) ([]string, error) {
@@ -204,14 +213,19 @@ func (t *tx) end(name string) (*ledgerEnd, error) {
 			return nil, t.store.corrupt(doc, "the last line is incomplete")
 		}
 		start = bytes.LastIndexByte(data[:len(data)-1], '\n') + 1
-		var r entry
-		if err := decodeStrict(data[start:len(data)-1], &r); err != nil {
-			return nil, t.store.corrupt(doc, "last line: %v", err)
+		line := data[start : len(data)-1]
+		e, ok := t.store.lastEntries.get(doc, line)
+		if !ok {
+			var r entry
+			if err := decodeStrict(line, &r); err != nil {
+				return nil, t.store.corrupt(doc, "last line: %v", err)
+			}
+			e = core.Entry(r)
+			t.store.lastEntries.put(doc, bytes.Clone(line), e)
 		}
 		if len(data) == window { // the first line may be cut: drop it
 			data = data[bytes.IndexByte(data, '\n')+1:]
 		}
-		e := core.Entry(r)
 		end.doc, end.tail, end.last = doc, data, &e
 	}
 	t.ends[name] = end
@@ -235,14 +249,14 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	if err != nil {
 		return err
 	}
-	var lines []byte
+	var lines, line []byte
 	prev := end.last
 	for _, e := range entries {
 		if prev != nil && prev.BalanceAfter != e.BalanceAfter-e.Amount {
 			return t.store.corrupt(end.doc, "the last entry leaves the balance at %s but the account holds %s", prev.BalanceAfter, e.BalanceAfter-e.Amount)
 		}
-		line, err := json.Marshal(entry(e))
-		if err != nil {
+		var err error
+		if line, err = json.Marshal(entry(e)); err != nil {
 			return fmt.Errorf("encode ledger entry: %w", err)
 		}
 		lines = append(append(lines, line...), '\n')
@@ -251,6 +265,10 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	doc := ledgerDoc(name, month)
 	if err := t.docs.Append(doc, lines); err != nil {
 		return err
+	}
+	// The next read of the ledger's end needs no decoding.
+	if back, ok := entry(entries[len(entries)-1]).readBack(); ok {
+		t.store.lastEntries.put(doc, line, core.Entry(back))
 	}
 	if i, found := slices.BinarySearchFunc(end.months, month, core.Month.Compare); !found {
 		end.months = slices.Insert(end.months, i, month)

@@ -31,6 +31,8 @@ type App struct {
 	opts      Options
 	// printers format messages in each language the program speaks.
 	printers map[core.Language]*message.Printer
+	// menus holds the text of each menu as shown (see Menu.show).
+	menus map[shownMenu]string
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
@@ -99,7 +101,7 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, ad
 	if answers == nil {
 		answers = prompt.New(in, out)
 	}
-	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers}, nil
+	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers, menus: map[shownMenu]string{}}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input

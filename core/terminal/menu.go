@@ -3,6 +3,8 @@ package terminal
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"atmshop/core"
 	"atmshop/lib/textcolumns"
@@ -87,15 +89,31 @@ func (m *Menu) help(app *App) {
 }
 
 // show lists the menu, ending with the help key so that a person finds
-// out what each entry does.
+// out what each entry does. The app keeps each text it has shown, by
+// language and admin flag: the menu is shown before every command.
 func (m *Menu) show(app *App) {
-	app.Printf("\n")
-	for _, c := range m.commands {
-		if visible(c, app.session.Admin) {
-			app.Printf("  %-2s %s\n", c.Key, app.Sprintf(c.Label))
+	key := shownMenu{m, app.Language(), app.session.Admin}
+	text, ok := app.menus[key]
+	if !ok {
+		var b strings.Builder
+		b.WriteString(app.Sprintf("\n"))
+		for _, c := range m.commands {
+			if visible(c, key.admin) {
+				b.WriteString(app.Sprintf("  %-2s %s\n", c.Key, app.Sprintf(c.Label)))
+			}
 		}
+		b.WriteString(app.Sprintf("  %-2s %s\n", helpKey, app.Sprintf("Help")))
+		text = b.String()
+		app.menus[key] = text
 	}
-	app.Printf("  %-2s %s\n", helpKey, app.Sprintf("Help"))
+	io.WriteString(app.out, text)
+}
+
+// shownMenu is what a menu's text depends on.
+type shownMenu struct {
+	menu     *Menu
+	language core.Language
+	admin    bool
 }
 
 // RequireLogin is the seed's @auth decorator: it runs next only within a

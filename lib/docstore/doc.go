@@ -93,10 +93,13 @@
 // killed process, or a power loss before the next checkpoint) and the next
 // transaction, a file that was being written may hold part of its new
 // content, or its new content followed by the end of the old one. A program
-// that reads the folder directly could see that; the store never does:
+// that reads the folder directly could see that; a transaction never does:
 // every transaction takes the lock and finishes the records after the
 // marker (see Recovery) before it reads anything, and a record stays in the
-// journal until a checkpoint has fsynced the files it wrote.
+// journal until a checkpoint has fsynced the files it wrote. Peek, which
+// reads a file without the lock, can see it (or a file being applied by
+// another process): what it returns is a hint for a quick answer that a
+// transaction confirms.
 //
 // A Store keeps the journal and the marker open between transactions too.
 // Another process's checkpoint may have replaced the journal file since, by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -84,6 +85,10 @@ type Store struct {
 	// that a wait for it can end with a context.
 	sem    chan struct{}
 	closed bool
+	// fsClosed is set, under fsMu held for writing, when release closes
+	// the file layer; Peek, which takes no semaphore, reads under fsMu.
+	fsMu     sync.RWMutex
+	fsClosed bool
 
 	// queue holds the Updates waiting to be committed, oldest first (see
 	// submit), under queueMu.
@@ -239,6 +244,9 @@ func (s *Store) release() {
 	s.closeKept()
 	s.j.close()
 	s.lock.close()
+	s.fsMu.Lock()
+	defer s.fsMu.Unlock()
+	s.fsClosed = true
 	if s.root != nil {
 		closeFS(s.fsys)
 		s.root.Close()
@@ -310,6 +318,35 @@ func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("docstore: %w", err)
 	}
 	return nil
+}
+
+// Peek returns the content of the file name as it is on the disk now,
+// read without the lock, so it never waits for another transaction. It is
+// a hint, for a quick answer that a transaction confirms later: it may be
+// stale (a committed write not yet applied to the file) or torn (read
+// while another process writes the file), and nothing read inside a
+// transaction may rest on it. A missing file gives an error that matches
+// fs.ErrNotExist.
+func (s *Store) Peek(name string) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	s.fsMu.RLock()
+	defer s.fsMu.RUnlock()
+	if s.fsClosed {
+		return nil, fmt.Errorf("docstore: %w", errClosed)
+	}
+	f, fi, err := s.openStored(name, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data := make([]byte, fi.Size())
+	n, err := f.ReadAt(data, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return data[:n], nil
 }
 
 // bringUpToDate is how every transaction starts, under the lock: it

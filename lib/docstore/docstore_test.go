@@ -695,3 +695,52 @@ func TestKeptFilesEndWithTheEpoch(t *testing.T) {
 		t.Errorf("a = %q after another Store's commit, want the replaced file's %q", got, "3")
 	}
 }
+
+// TestPeek: Peek reads a file as it is on the disk, without the lock, so
+// it answers even inside a transaction (which holds the lock) and does
+// not see that transaction's writes.
+func TestPeek(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	put(t, s, "a/b.json", "one")
+	update(t, s, func(tx *docstore.Tx) error {
+		if err := tx.Put("a/b.json", []byte("two")); err != nil {
+			return err
+		}
+		got, err := s.Peek("a/b.json")
+		if err != nil || string(got) != "one" {
+			t.Errorf("Peek inside a transaction = %q, %v; want the file on the disk, \"one\"", got, err)
+		}
+		return nil
+	})
+	if got, err := s.Peek("a/b.json"); err != nil || string(got) != "two" {
+		t.Errorf("Peek after the commit = %q, %v; want \"two\"", got, err)
+	}
+	if _, err := s.Peek("a/missing.json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Peek of a missing file: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := s.Peek("../outside"); !errors.Is(err, docstore.ErrBadName) {
+		t.Errorf("Peek of a bad name: %v, want ErrBadName", err)
+	}
+	s.Close()
+	if _, err := s.Peek("a/b.json"); err == nil {
+		t.Error("Peek after Close succeeded")
+	}
+}
+
+// TestPeekWhileClosing: Peek, which takes no lock, may run while the Store
+// closes (go test -race).
+func TestPeekWhileClosing(t *testing.T) {
+	s := open(t, t.TempDir(), docstore.Options{})
+	put(t, s, "a.json", "x")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := s.Peek("a.json"); err != nil {
+				return
+			}
+		}
+	}()
+	s.Close()
+	<-done
+}

@@ -42,8 +42,8 @@ const (
 	maxRecordLen = 1 << 30
 
 	// journalChunk is how far ahead a version-2 journal is zero-filled;
-	// readChunk is what a transaction reads of the journal after the
-	// marker at first.
+	// readChunk is the least a transaction reads of the journal after the
+	// marker once the first header there is a record's (see journal.read).
 	journalChunk = 1 << 20
 	readChunk    = 4 << 10
 )
@@ -549,13 +549,17 @@ func (s *Store) resetJournal(gen uint64) error {
 // the offset after the last valid record, and whether a torn record
 // follows it. The end is where the file ends or, in a version-2 journal,
 // where a record header is all zeros (see Journal space); only the bytes
-// up to there are read, in growing chunks.
+// up to there are read: first one header, which is the zeros at the end
+// unless another Store has committed since, then in growing chunks.
 func (j *journal) read(s *Store, from int64) ([]record, int64, bool, error) {
 	var recs []record
 	var buf []byte
 	// load makes buf hold at least n bytes from from, if the file has them.
 	load := func(n int64) error {
-		n = min(max(n, int64(len(buf))*2, readChunk), j.phys-from)
+		if len(buf) > 0 {
+			n = max(n, int64(len(buf))*2, readChunk)
+		}
+		n = min(n, j.phys-from)
 		if n <= int64(len(buf)) {
 			return nil
 		}

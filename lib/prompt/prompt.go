@@ -37,19 +37,29 @@ type Prompter struct {
 	out      io.Writer
 	terminal *os.File // set when in is a terminal, for reading passwords without echo
 	regular  bool     // in is a regular file: a read never waits
+	// readAhead: in is a local file or pipe that is not a terminal, so a
+	// question whose answer is read already goes out with the next flush.
+	readAhead bool
 }
 
 // New returns a Prompter reading from in. If in is an *os.File connected to
 // a terminal, passwords are read from it without echo. If out has a Flush
 // method (a *bufio.Writer), it is flushed before every wait for an answer,
-// so whoever writes to out may buffer what comes before a question.
+// so whoever writes to out may buffer what comes before a question. If in
+// is a file or pipe (an *os.File, not a terminal), a question whose answer
+// has been read already is not flushed on its own: a script fed on stdin
+// gets its output in full buffers, as from any program that writes to a
+// pipe.
 func New(in io.Reader, out io.Writer) *Prompter {
 	p := &Prompter{in: bufio.NewReader(in), out: out}
 	if f, ok := in.(*os.File); ok {
 		if term.IsTerminal(int(f.Fd())) {
 			p.terminal = f
-		} else if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			p.regular = true
+		} else {
+			p.readAhead = true
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				p.regular = true
+			}
 		}
 	}
 	return p
@@ -60,15 +70,18 @@ func New(in io.Reader, out io.Writer) *Prompter {
 // returns ctx's error.
 func (p *Prompter) Line(ctx context.Context, question string) (string, error) {
 	fmt.Fprint(p.out, question)
-	p.flush()
 	if p.readsAtOnce() {
 		// Nothing to wait for: no goroutine (a script's answers are
 		// mostly read this way).
+		if !p.readAhead {
+			p.flush()
+		}
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
 		return p.readLine()
 	}
+	p.flush()
 	return wait(ctx, p.readLine)
 }
 

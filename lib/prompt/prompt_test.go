@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -99,5 +100,38 @@ func TestBufferedAnswerStillHonoursCancel(t *testing.T) {
 	cancel()
 	if _, err := p.Line(ctx, ""); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled with an answer buffered: %v, want context.Canceled", err)
+	}
+}
+
+// TestScriptOnAPipeIsAnsweredInFullBuffers: with a pipe for input, a
+// question whose answer was read ahead stays in the buffer; the output is
+// flushed when the Prompter has to wait (here for the end of input).
+func TestScriptOnAPipeIsAnsweredInFullBuffers(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := w.WriteString("alice\nbob\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var real bytes.Buffer
+	buffered := bufio.NewWriter(&real)
+	p := prompt.New(r, buffered)
+	fmt.Fprint(buffered, "Welcome.\n")
+	for _, want := range []string{"alice", "bob"} {
+		if got, err := p.Line(context.Background(), "name> "); err != nil || got != want {
+			t.Errorf("Line = %q, %v; want %q, nil", got, err, want)
+		}
+	}
+	if got, want := real.String(), "Welcome.\nname> "; got != want {
+		t.Errorf("output before the end of input = %q, want %q (the second answer was read with the first)", got, want)
+	}
+	if _, err := p.Line(context.Background(), "name> "); err != io.EOF {
+		t.Errorf("Line at the end of input: %v, want io.EOF", err)
+	}
+	if got, want := real.String(), "Welcome.\nname> name> name> "; got != want {
+		t.Errorf("output at the end of input = %q, want %q", got, want)
 	}
 }

@@ -24,9 +24,10 @@ import (
 // Open sets up logging ([logging]; the console is stderr), opens the
 // store, fixes the bank's zone and creates the users of the file that are
 // not in the store yet. Waits for another copy's data lock are announced
-// on stdout, in lang. now is the bank's clock (time.Now but in tests). The returned
-// function closes the store and the log file; call it whatever the error
-// of what follows.
+// on stdout, in lang, and stdout is flushed if it has a Flush method. now
+// is the bank's clock (time.Now but in tests). The returned function
+// closes the store and the log file; call it whatever the error of what
+// follows.
 func Open(ctx context.Context, cfg conf.Config, now func() time.Time, lang core.Language, stdout, stderr io.Writer) (*core.Bank, *logrus.Logger, func() error, error) {
 	logger, logFile, err := conf.NewLogger(cfg.Log, stderr)
 	if err != nil {
@@ -87,6 +88,9 @@ func openStore(ctx context.Context, cfg conf.Config, logger *logrus.Logger, lang
 		Warn: func(err error) { storeLog.WithError(err).Error("storage needs attention") },
 		OnLockWait: func() {
 			io.WriteString(stdout, terminal.Translate(lang, "Another copy of %s is using the data; waiting for it (Ctrl-C to stop)…\n", core.ProgramName))
+			if f, ok := stdout.(interface{ Flush() error }); ok {
+				f.Flush() // the person sees it while the wait goes on
+			}
 		},
 	})
 	if err != nil {
