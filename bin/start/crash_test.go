@@ -160,20 +160,7 @@ func crashRecovery(t *testing.T, postgres bool) {
 // and whether it was killed (it may also reach the end of the stream).
 func crashTrial(t *testing.T, sb *sandbox, rng *rand.Rand, prices []int64) ([]confirmation, askedTotals, bool) {
 	t.Helper()
-	cmd := sb.command()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdin, stdout, stderr := sb.start()
 	killAfterLines, killAfterBytes := -1, -1
 	switch rng.IntN(6) {
 	case 0:

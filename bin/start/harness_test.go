@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -259,6 +260,27 @@ type result struct {
 }
 
 // run runs the program to its end with stdin as its whole input.
+// start starts the program with pipes to its stdin and stdout, and its
+// stderr kept, for tests that answer as it goes or kill it half-way.
+func (sb *sandbox) start() (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.Reader, stderr *bytes.Buffer) {
+	sb.t.Helper()
+	cmd = sb.command()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	stdout, err = cmd.StdoutPipe()
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	stderr = new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		sb.t.Fatal(err)
+	}
+	return cmd, stdin, stdout, stderr
+}
+
 func (sb *sandbox) run(stdin string) result {
 	sb.t.Helper()
 	cmd := sb.command()

@@ -76,20 +76,7 @@ func TestPostgresRestartInASession(t *testing.T) {
 	sb := newSandbox(t)
 	sb.setDSN(dsn)
 
-	cmd := sb.command()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdin, stdout, stderr := sb.start()
 	defer cmd.Process.Kill()
 	out := bufio.NewReader(stdout)
 	// waitFor reads the output up to text, failing after a while.
