@@ -83,3 +83,54 @@ func TestPeekAccount(t *testing.T) {
 		t.Errorf("bob's balance through a transaction: %s, want %s", got, want+100)
 	}
 }
+
+// An account read from the same bytes as before is decoded once and kept;
+// what a reader changes in its copy, bills included, never reaches the
+// kept one: a repay that changes a bill's Paid and then fails leaves the
+// bill as it was for the next reader.
+func TestKeptAccountIsNotChangedThroughACopy(t *testing.T) {
+	f := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+	ctx := context.Background()
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	bill := core.Bill{Date: day(11, 22), Owed: 500, Minimum: 50, Due: day(12, 10), Paid: 20}
+	if err := f.store.Update(ctx, func(tx core.Tx) error {
+		a, err := tx.Account("bob")
+		if err != nil {
+			return err
+		}
+		a.Bills = []core.Bill{bill}
+		return tx.SaveAccount(a)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("the repay failed")
+	err := f.store.Update(ctx, func(tx core.Tx) error {
+		a, err := tx.Account("bob")
+		if err != nil {
+			return err
+		}
+		a.Bills[0].Paid += 100
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update: %v, want the function's error", err)
+	}
+	peeked, err := f.store.PeekAccount("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peeked.Bills[0].Paid += 200
+	err = f.store.View(ctx, func(tx core.Tx) error {
+		a, err := tx.Account("bob")
+		if err != nil {
+			return err
+		}
+		if len(a.Bills) != 1 || a.Bills[0].Paid != bill.Paid {
+			t.Errorf("bob's bills after changes to copies: %+v, want paid %s as stored", a.Bills, bill.Paid)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -12,9 +12,10 @@ import (
 	"atmshop/core"
 )
 
-// The stored forms of core's types. Their fields are core's, in the same
-// order, so a conversion between the two costs nothing; the tags are the
-// file format, and must not change. An account's bills and booked day
+// The stored forms of core's types. The tags are the file format, and must
+// not change. An entry's and a bill's fields are core's, in the same
+// order, so a conversion between the two costs nothing; an account is
+// converted field by field (accountRecord, domain). An account's bills and booked day
 // came later: files without them are read as an account with no bills,
 // not yet booked, so an older db/ needs no change.
 
