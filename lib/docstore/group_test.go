@@ -460,3 +460,60 @@ func TestBatchesStaySerializable(t *testing.T) {
 		seen[name] = n
 	}
 }
+
+// TestBatchesAreBounded: a batch takes at most 64 queued Updates, and
+// stops taking more once what it staged passes a journal chunk (1 MiB);
+// the rest go to the next batch, in their order, and every Update gets
+// its own result.
+func TestBatchesAreBounded(t *testing.T) {
+	t.Run("64 Updates", func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir, noCheckpoint)
+		put(t, s, "counter", "10")
+		journal := filepath.Join(dir, docstore.JournalName)
+		start := journalEnd(t, journal)
+		const n = 100
+		got := make([]int, n)
+		var fns []func(*docstore.Tx) error
+		for i := range n {
+			fns = append(fns, incrementTx("log", &got[i]))
+		}
+		results, fsyncs := runBatch(t, s, fns...)
+		for i, r := range results {
+			if r.err != nil || r.panicked != nil || got[i] != 11+i {
+				t.Errorf("Update %d = %v (panic %v), counted to %d; want nil and %d", i, r.err, r.panicked, got[i], 11+i)
+			}
+		}
+		if recs := journalRecords(t, journal, start); len(recs) < 2 || int64(len(recs)) != fsyncs {
+			t.Errorf("%d Updates made %d journal records and %d fsyncs; want at least 2 records (64 a batch), one fsync each", n, len(recs), fsyncs)
+		}
+		if c := get(t, s, "counter"); c != "110" {
+			t.Errorf("counter = %s, want 110", c)
+		}
+	})
+	t.Run("1 MiB", func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir, noCheckpoint)
+		journal := filepath.Join(dir, docstore.JournalName)
+		start := journalEnd(t, journal)
+		big := strings.Repeat("x", 600<<10)
+		var fns []func(*docstore.Tx) error
+		for i := range 3 {
+			fns = append(fns, func(tx *docstore.Tx) error { return tx.Put(fmt.Sprintf("doc%d", i), []byte(big)) })
+		}
+		results, _ := runBatch(t, s, fns...)
+		for i, r := range results {
+			if r.err != nil || r.panicked != nil {
+				t.Errorf("Update %d = %v (panic %v), want nil", i, r.err, r.panicked)
+			}
+		}
+		if recs := journalRecords(t, journal, start); len(recs) != 2 {
+			t.Errorf("3 Updates of 600 KiB made %d journal records (%v bytes), want 2: the third waits for the next batch", len(recs), recs)
+		}
+		for i := range 3 {
+			if got := get(t, s, fmt.Sprintf("doc%d", i)); got != big {
+				t.Errorf("doc%d: %d bytes, want %d", i, len(got), len(big))
+			}
+		}
+	})
+}
