@@ -85,6 +85,11 @@ func acceptEnv(name string) bool {
 // until ctx ends, then stops. It says where it listens on stdout.
 func serve(ctx context.Context, cfg conf.Config, logger *logrus.Logger, bank *core.Bank, commands []terminal.Command, stdout io.Writer) error {
 	log := logger.WithField(conf.ComponentField, "server")
+	// A mistake in the menus (a key given twice) stops the server here,
+	// not every session after it listens.
+	if _, err := terminal.New(bank, strings.NewReader(""), io.Discard, terminal.Options{Commands: commands}); err != nil {
+		return err
+	}
 	hostKey, created, err := sshserve.HostKey(cfg.Server.HostKey)
 	if err != nil {
 		return err

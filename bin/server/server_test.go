@@ -646,3 +646,26 @@ func TestSessionLanguageFromClientEnv(t *testing.T) {
 		t.Error("Setenv LD_PRELOAD was accepted; want it refused")
 	}
 }
+
+// A mistake in the menus (a key given twice) stops serve before it
+// listens, instead of panicking every session.
+func TestMenuMistakeStopsTheServerBeforeItListens(t *testing.T) {
+	s := startServer(t, nil, "")
+	cfg, err := conf.Load(filepath.Join(s.dir, "conf", "config.ini"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, logger, closeBank, err := openbank.Open(context.Background(), cfg, time.Now, core.English, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeBank()
+	commands := append(terminal.Commands(), terminal.Command{Key: "1", Label: "Again", Access: terminal.Anyone, Run: func(context.Context, *terminal.App) error { return nil }})
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a guard: serve would serve until then
+	defer cancel()
+	err = serve(ctx, cfg, logger, bank, commands, &out)
+	if err == nil || !strings.Contains(err.Error(), `"1"`) || out.Len() != 0 {
+		t.Errorf("serve with a key given twice = %v, printed %q; want an error naming the key, before listening", err, out.String())
+	}
+}

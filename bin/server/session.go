@@ -54,7 +54,7 @@ func sessionHandler(bank *core.Bank, language core.Language, commands []terminal
 			Commands: commands,
 		})
 		if err != nil {
-			panic(err) // the menus are checked at start-up too: a programming mistake
+			panic(err) // serve checked these menus before it listened: a programming mistake
 		}
 		err = app.Run(ctx)
 		switch {

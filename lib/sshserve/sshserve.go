@@ -55,14 +55,8 @@ const (
 
 // Session is one interactive session, as its Handler sees it.
 type Session struct {
-	// ID names the session in the log; Remote is the client's address.
-	ID     string
-	Remote string
-	// User is the name the client logged in with; Fingerprint is its key's
-	// SHA256 fingerprint.
-	User        string
-	Fingerprint string
-	// Log carries the session's id and remote address.
+	// Log carries the session's id and remote address (the connection's
+	// line carries the client's user name and key fingerprint).
 	Log *logrus.Entry
 	// Terminal is the line editor on the session when the client asked for
 	// a pty (its size follows the client's window); nil otherwise.
@@ -277,7 +271,6 @@ func (s *Server) serveConn(conn net.Conn, config *ssh.ServerConfig) {
 			continue
 		}
 		sess := &Session{
-			ID: sessionID, Remote: remote, User: sconn.User(), Fingerprint: fingerprint,
 			Log:      s.cfg.Log.WithFields(logrus.Fields{"session": sessionID, "remote": remote}),
 			Stopping: s.stopping,
 			Env:      map[string]string{},
