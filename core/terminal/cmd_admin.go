@@ -40,7 +40,7 @@ func adminListSystem(ctx context.Context, app *App) error {
 	app.Printf("The bank's own accounts (no one can log into them):\n")
 	for _, a := range system {
 		if a.Incident != "" {
-			app.Printf("  %-20s (cannot be read: see the log, incident %s)\n", a.Name, a.Incident)
+			app.Printf("%s\n", unreadableRow(app, a.Name, a.Incident))
 			continue
 		}
 		app.Printf("%s\n", "  "+textcolumns.Left(a.Name, listNameWidth)+"  "+textcolumns.Right(a.Balance.String(), listAmountWidth))
@@ -69,7 +69,7 @@ func adminList(ctx context.Context, app *App) error {
 		listed++
 		if a.Incident != "" {
 			unreadable++
-			app.Printf("  %s  %s\n", textcolumns.Left(a.Name, listNameWidth), app.Sprintf("(cannot be read: see the log, incident %s)", a.Incident))
+			app.Printf("%s\n", unreadableRow(app, a.Name, a.Incident))
 			return nil
 		}
 		var flags []string
@@ -95,6 +95,12 @@ func adminList(ctx context.Context, app *App) error {
 		app.Printf("%d of them cannot be read; quote the incident to the operator.\n", unreadable)
 	}
 	return adminListSystem(ctx, app)
+}
+
+// unreadableRow is the admin list's row for an account that cannot be
+// read: its name, and the incident whose details are in the log.
+func unreadableRow(app *App, name, incident string) string {
+	return "  " + textcolumns.Left(name, listNameWidth) + "  " + app.Sprintf("(cannot be read: see the log, incident %s)", incident)
 }
 
 func adminRow(name, balance, limit, flags string) string {

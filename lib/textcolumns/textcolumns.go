@@ -17,6 +17,10 @@ var narrow = &runewidth.Condition{EastAsianWidth: false}
 // Width is how many columns s takes on a terminal.
 func Width(s string) int { return narrow.StringWidth(s) }
 
+// RuneWidth is how many columns r takes on a terminal, measured as Width
+// measures: a line editor that counts with it agrees with the tables.
+func RuneWidth(r rune) int { return narrow.RuneWidth(r) }
+
 // Left pads s with spaces on the right to width columns.
 func Left(s string, width int) string { return s + spaces(width-Width(s)) }
 

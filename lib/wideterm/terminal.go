@@ -10,7 +10,8 @@
 // character and backspace leaves half of it on the screen.
 //
 // The changes to x/term, marked "wideterm:", are: visualLength and the
-// cursor position use go-runewidth; writeLine moves a wide character that
+// cursor position count columns as lib/textcolumns does (go-runewidth,
+// ambiguous-width characters narrow whatever the locale); writeLine moves a wide character that
 // does not fit at the end of a row to the next; setLine, erasing and
 // Ctrl-K blank as many columns as they erase; Ctrl-C returns ErrInterrupt;
 // Ctrl-C and Ctrl-D end the line on the screen as Enter does.
@@ -27,7 +28,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/mattn/go-runewidth"
+	"atmshop/lib/textcolumns"
 )
 
 // ErrInterrupt is returned by ReadLine and ReadPassword when the person
@@ -504,7 +505,7 @@ func visualLength(runes []rune) int {
 		case r == '\x1b':
 			inEscapeSeq = true
 		default:
-			length += runewidth.RuneWidth(r)
+			length += textcolumns.RuneWidth(r)
 		}
 	}
 
@@ -528,7 +529,7 @@ func (t *Terminal) columns(x, y int, runes []rune) (int, int) {
 			inEscapeSeq = true
 			continue
 		}
-		w := runewidth.RuneWidth(r)
+		w := textcolumns.RuneWidth(r)
 		if x+w > t.termWidth {
 			x, y = 0, y+1
 		}
@@ -761,7 +762,7 @@ func (t *Terminal) writeLine(line []rune) {
 			t.queue(line[i : i+1])
 			continue
 		}
-		w := runewidth.RuneWidth(r)
+		w := textcolumns.RuneWidth(r)
 		if w > t.termWidth-t.cursorX && w <= t.termWidth {
 			t.queue(space)
 			t.advanceCursor(t.termWidth - t.cursorX)
