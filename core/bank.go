@@ -298,8 +298,10 @@ func (b *Bank) Transfer(ctx context.Context, req TransferRequest) (ref string, e
 // the account it reads can receive; any other answer is confirmed in a
 // transaction, so a refusal never rests on a peek.
 func (b *Bank) CheckRecipient(ctx context.Context, from, to string) error {
-	if p, ok := b.Store.(AccountPeeker); ok && from != to && CheckUsername(to) == nil {
-		if a, err := p.PeekAccount(to); err == nil && !a.Frozen {
+	// CheckUsername as load checks it: the bank's own accounts are files
+	// too, and no person may pay one.
+	if p, ok := b.Store.(AccountPeeker); ok && CheckUsername(to) == nil {
+		if a, err := p.PeekAccount(to); err == nil && canReceive(from, a) == nil {
 			return nil
 		}
 	}
@@ -311,16 +313,32 @@ func (b *Bank) CheckRecipient(ctx context.Context, from, to string) error {
 
 func (b *Bank) recipient(tx Tx, from, to string) (*Account, error) {
 	if from == to {
-		return nil, Refuse(ErrSelfTransfer, "You cannot transfer money to yourself.")
+		return nil, selfTransfer()
 	}
 	dst, err := b.load(tx, to)
 	if err != nil {
 		return nil, err
 	}
-	if dst.Frozen {
-		return nil, Refuse(ErrFrozen, "The account %s is frozen and cannot receive transfers.", to)
+	if err := canReceive(from, dst); err != nil {
+		return nil, err
 	}
 	return dst, nil
+}
+
+// canReceive refuses dst as the recipient of a transfer from from. The
+// transfer's transaction and CheckRecipient's peek both ask it.
+func canReceive(from string, dst *Account) error {
+	switch {
+	case dst.Name == from:
+		return selfTransfer()
+	case dst.Frozen:
+		return Refuse(ErrFrozen, "The account %s is frozen and cannot receive transfers.", dst.Name)
+	}
+	return nil
+}
+
+func selfTransfer() error {
+	return Refuse(ErrSelfTransfer, "You cannot transfer money to yourself.")
 }
 
 // WithdrawFee is the fee on a withdrawal of amount: WithdrawFeePercent of
