@@ -2,8 +2,7 @@
 -- (a few a year, always read and written with the account), and the last
 -- day whose interest and bill are booked (NULL: not yet booked). A day's
 -- interest is posted once per account: its ref names the account and the
--- day, and no account holds two interest entries with one ref.
+-- day, and one_posting (002) allows one entry of a kind per account and ref.
 ALTER TABLE accounts
 	ADD COLUMN bills jsonb NOT NULL DEFAULT '[]',
 	ADD COLUMN booked_through timestamptz;
-CREATE UNIQUE INDEX entries_interest_once ON entries (account, ref) WHERE kind = 'interest';
