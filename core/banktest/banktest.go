@@ -139,19 +139,21 @@ func (f *Fixture) Audit(t testing.TB) {
 	balances := map[string]core.Money{}
 	err := f.Store.View(context.Background(), func(tx core.Tx) error {
 		sum = 0
-		names, err := tx.AccountNames("", 1000)
-		if err != nil {
-			return err
-		}
-		for _, name := range names {
-			a, err := tx.Account(name)
-			if err != nil {
+		for after := ""; ; {
+			names, err := tx.AccountNames(after, 100)
+			if err != nil || len(names) == 0 {
 				return err
 			}
-			sum += int64(a.Balance)
-			balances[name] = a.Balance
+			for _, name := range names {
+				a, err := tx.Account(name)
+				if err != nil {
+					return err
+				}
+				sum += int64(a.Balance)
+				balances[name] = a.Balance
+			}
+			after = names[len(names)-1]
 		}
-		return nil
 	})
 	if err != nil {
 		t.Fatalf("audit: %v", err)
