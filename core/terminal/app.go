@@ -29,8 +29,6 @@ type App struct {
 	adminMenu *Menu
 	session   Session
 	opts      Options
-	// printers format messages in each language the program speaks.
-	printers map[core.Language]*message.Printer
 	// menus holds the text of each menu as shown (see Menu.show).
 	menus map[shownMenu]string
 }
@@ -81,13 +79,8 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, ad
 	if err := core.CheckLanguage(opts.Language); err != nil {
 		return nil, err
 	}
-	printers := map[core.Language]*message.Printer{}
-	for _, l := range append([]core.Language{""}, core.Languages...) {
-		p, err := newPrinter(l)
-		if err != nil {
-			return nil, err
-		}
-		printers[l] = p
+	if _, err := printers(); err != nil {
+		return nil, err
 	}
 	menu, err := NewMenu(main)
 	if err != nil {
@@ -101,7 +94,7 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, ad
 	if answers == nil {
 		answers = prompt.New(in, out)
 	}
-	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, printers: printers, menus: map[shownMenu]string{}}, nil
+	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, menus: map[shownMenu]string{}}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
@@ -372,4 +365,8 @@ func (a *App) Language() core.Language {
 	return core.English
 }
 
-func (a *App) printer() *message.Printer { return a.printers[a.Language()] }
+// printer formats in the session's language; New checked the catalog.
+func (a *App) printer() *message.Printer {
+	p, _ := printerFor(a.Language())
+	return p
+}

@@ -54,23 +54,37 @@ var translations = sync.OnceValues(func() (catalog.Catalog, error) {
 // tags are the catalog's names of the program's languages.
 var tags = map[core.Language]language.Tag{core.English: language.English, core.Chinese: language.Chinese}
 
-// newPrinter formats messages in l (English when l is empty or unknown).
-func newPrinter(l core.Language) (*message.Printer, error) {
+// printers format messages in each language the program speaks, built
+// once and shared by every App and Translate: a Printer keeps nothing
+// between calls (each call takes its work buffers from a pool).
+var printers = sync.OnceValues(func() (map[core.Language]*message.Printer, error) {
 	cat, err := translations()
 	if err != nil {
 		return nil, err
 	}
-	tag, ok := tags[l]
-	if !ok {
-		tag = language.English
+	ps := map[core.Language]*message.Printer{}
+	for l, tag := range tags {
+		ps[l] = message.NewPrinter(tag, message.Catalog(cat))
 	}
-	return message.NewPrinter(tag, message.Catalog(cat)), nil
+	return ps, nil
+})
+
+// printerFor formats messages in l (English when l is empty or unknown).
+func printerFor(l core.Language) (*message.Printer, error) {
+	ps, err := printers()
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := ps[l]; ok {
+		return p, nil
+	}
+	return ps[core.English], nil
 }
 
 // Translate formats an English message in l, for the words a front end
 // shows before there is an App (a wait for the data at start-up).
 func Translate(l core.Language, format string, args ...any) string {
-	p, err := newPrinter(l)
+	p, err := printerFor(l)
 	if err != nil { // the catalog is checked by every New and its tests
 		return fmt.Sprintf(format, args...)
 	}
