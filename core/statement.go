@@ -32,26 +32,39 @@ type Statement struct {
 // the whole history.
 func (b *Bank) Statement(ctx context.Context, name string, month time.Time) (*Statement, error) {
 	s := &Statement{Month: time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, b.zone()), ByKind: map[string]Total{}}
-	a, err := b.Account(ctx, name) // books the days that have ended
+	// The account and the month's entries come from one transaction. If
+	// a day has ended since the account was booked, it is booked and the
+	// statement read again, as Account does.
+	var a *Account
+	read := func() error {
+		return b.Store.View(ctx, func(tx Tx) error {
+			var err error
+			if a, err = b.load(tx, name); err != nil {
+				return err
+			}
+			s.Opening, s.Closing = 0, 0
+			if s.Entries, err = tx.MonthEntries(name, MonthOf(s.Month)); err != nil {
+				return err
+			}
+			if len(s.Entries) == 0 {
+				s.Opening, err = tx.BalanceBefore(name, MonthOf(s.Month))
+				s.Closing = s.Opening
+				return err
+			}
+			return nil
+		})
+	}
+	err := read()
+	if err == nil && b.behind(a, b.Now()) {
+		if _, err = b.bookUp(ctx, name); err == nil {
+			err = read()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("statement for %s: %w", name, err)
 	}
+	b.inZone(a)
 	s.Bill, s.Overdue = billOf(a, s.Month), a.Overdue(b.NowInZone())
-	err = b.Store.View(ctx, func(tx Tx) error {
-		var err error
-		if s.Entries, err = tx.MonthEntries(name, MonthOf(s.Month)); err != nil {
-			return err
-		}
-		if len(s.Entries) == 0 {
-			s.Opening, err = tx.BalanceBefore(name, MonthOf(s.Month))
-			s.Closing = s.Opening
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("statement for %s: %w", name, err)
-	}
 	if n := len(s.Entries); n > 0 {
 		s.Opening = s.Entries[0].BalanceAfter - s.Entries[0].Amount
 		s.Closing = s.Entries[n-1].BalanceAfter
