@@ -287,18 +287,35 @@ func (b *Bank) BookAll(ctx context.Context, actor string) (changed, unreadable i
 		return 0, 0, err
 	}
 	for after := ""; ; {
-		var names []string
+		// Read a page of accounts; only those a day has passed since
+		// they were booked get a write transaction of their own.
+		var names, due []string
 		err := b.Store.View(ctx, func(tx Tx) (err error) {
-			names, err = tx.AccountNames(after, listPage)
-			return err
+			due = due[:0]
+			if names, err = tx.AccountNames(after, listPage); err != nil {
+				return err
+			}
+			now := b.Now()
+			for _, name := range names {
+				if IsSystemAccount(name) {
+					continue
+				}
+				a, err := tx.Account(name)
+				switch {
+				case errors.Is(err, ErrCorrupt):
+					due = append(due, name) // bookUp meets it again, and counts it
+				case err != nil:
+					return fmt.Errorf("account %s: %w", name, err)
+				case b.behind(a, now):
+					due = append(due, name)
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return changed, unreadable, fmt.Errorf("list accounts: %w", err)
 		}
-		for _, name := range names {
-			if IsSystemAccount(name) {
-				continue
-			}
+		for _, name := range due {
 			did, err := b.bookUp(ctx, name)
 			if errors.Is(err, ErrCorrupt) {
 				unreadable++
