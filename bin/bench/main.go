@@ -3,7 +3,9 @@
 // run on the same machine:
 //
 //   - start-up: the built ./bin/start, with end of input at the first
-//     prompt, against the seed's Python program doing the same;
+//     prompt, against an empty Go program, a Go program that only imports
+//     what ./bin/start links (also both built with CGO_ENABLED=0), and
+//     the seed's Python program doing the same;
 //   - durable transfers: core.Bank.Transfer on a docstore, against the cost
 //     of one fsync and against SQLite (WAL, synchronous=FULL) doing the
 //     same transaction through the sqlite3 command;

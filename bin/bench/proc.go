@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,8 +17,17 @@ import (
 // command runs name in dir (the current folder if empty) and returns its
 // standard output; a failure carries its standard error.
 func command(ctx context.Context, dir, name string, args ...string) (string, error) {
+	return commandEnv(ctx, dir, nil, name, args...)
+}
+
+// commandEnv is command with env ("KEY=value") added to the environment,
+// overriding what it sets.
+func commandEnv(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -72,13 +82,20 @@ func (b *bench) buildStart(ctx context.Context) (string, error) {
 
 // build builds the app's package pkg into the work folder as name.
 func (b *bench) build(ctx context.Context, pkg, name string) (string, error) {
+	return b.goBuild(ctx, nil, name, pkg)
+}
+
+// goBuild runs "go build -o name args..." in the module's folder, with env
+// added to go's environment, and returns the program's path in the work
+// folder. args are build flags and then the package.
+func (b *bench) goBuild(ctx context.Context, env []string, name string, args ...string) (string, error) {
 	exe := filepath.Join(b.work, name)
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	b.logf("building %s", pkg)
+	b.logf("building %s", strings.Join(append(slices.Clone(env), args...), " "))
 	start := time.Now()
-	if _, err := command(ctx, b.root, "go", "build", "-o", exe, pkg); err != nil {
+	if _, err := commandEnv(ctx, b.root, env, "go", append([]string{"build", "-o", exe}, args...)...); err != nil {
 		return "", err
 	}
 	b.logf("built %s in %s", exe, time.Since(start).Round(time.Millisecond))

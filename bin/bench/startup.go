@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,8 +20,10 @@ const startupTarget = 1.6
 // input at an end at the first prompt, against the seed's Python program
 // doing the same (asking "name>>: " and meeting the end of input), and
 // against programs that do nothing, which show what starting any process
-// costs on this machine. The programs take turns, run by run, so that a
-// change in the machine's load touches them all alike.
+// costs on this machine, and what linking ./bin/start's dependencies
+// costs before any of atmshop's own code runs. The programs take turns,
+// run by run, so that a change in the machine's load touches them all
+// alike.
 func measureStartup(ctx context.Context, b *bench) error {
 	exe, err := b.buildStart(ctx)
 	if err != nil {
@@ -35,7 +38,37 @@ func measureStartup(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	progs := []*program{atmshop, empty}
+	floor, imports, err := linkedFloor(ctx, b, nil, "floor")
+	if err != nil {
+		return err
+	}
+	progs := []*program{atmshop, empty, floor}
+	cgo, err := command(ctx, b.root, "go", "env", "CGO_ENABLED")
+	if err != nil {
+		return err
+	}
+	// A release build without cgo: the default build links the C library
+	// when cgo is on, because net (through pgx) has cgo parts, and loading
+	// it costs every start. Measured beside the default build, which stays
+	// the one the target is held to: it is what "go build" and "go run"
+	// make on a machine with a C compiler.
+	var static, staticFloor *program
+	if strings.TrimSpace(cgo) == "1" {
+		noCgo := []string{"CGO_ENABLED=0"}
+		exe, err := b.goBuild(ctx, noCgo, "atmshop-static", "./bin/start")
+		if err != nil {
+			return err
+		}
+		dir, err := b.project("startup-static")
+		if err != nil {
+			return err
+		}
+		static = &program{dir: dir, exe: exe, want: "Goodbye."}
+		if staticFloor, _, err = linkedFloor(ctx, b, noCgo, "floor-static"); err != nil {
+			return err
+		}
+		progs = append(progs, static, staticFloor)
+	}
 	var baseline *program
 	if b.opts.baseline != "" {
 		dir, err := b.project("startup-baseline")
@@ -85,16 +118,34 @@ func measureStartup(ctx context.Context, b *bench) error {
 	if atmshop.rss > 0 {
 		b.report.add(row{"Start-up", "peak memory (RSS) of that process", mb(atmshop.rss), "", "", ""})
 	}
+	f := summarize(floor.walls)
+	b.report.add(row{"Start-up", fmt.Sprintf("an empty Go program that imports (blank) the %d packages ./bin/start is linked with outside atmshop: linking and initializing them, none of atmshop's code", imports),
+		f.String(), "empty Go program: median " + dur(e.median), ratio(float64(f.median), float64(e.median)) + " of the empty program (atmshop: " + ratio(float64(g.median), float64(f.median)) + " of this)", ""})
+	if static != nil {
+		s, sf := summarize(static.walls), summarize(staticFloor.walls)
+		b.report.add(row{"Start-up", "atmshop built with CGO_ENABLED=0 (statically linked, no C library), same input", s.String(), "empty Go program: median " + dur(e.median),
+			ratio(float64(s.median), float64(e.median)) + " of the empty program", ""})
+		b.report.add(row{"Start-up", "the empty program importing the same packages, CGO_ENABLED=0", sf.String(), "empty Go program: median " + dur(e.median),
+			ratio(float64(sf.median), float64(e.median)) + " of the empty program (atmshop, CGO_ENABLED=0: " + ratio(float64(s.median), float64(sf.median)) + " of this)", ""})
+		b.report.note("Start-up is held to its target as \"go build\" makes the program here, with cgo on: net (through pgx) then links the C library, and loading it costs every start. The CGO_ENABLED=0 rows are a release build of the same code (CGO_ENABLED=0 go build ./bin/start), whose net package resolves host names with Go's own resolver only (the default build uses it too unless the system's resolver configuration asks for the C library's); they are shown beside it, not in its place.")
+	}
 	if baseline != nil {
 		l := summarize(baseline.walls)
 		b.report.add(row{"Start-up", "the -baseline build, same runs", l.String(), "empty Go program: median " + dur(e.median),
-			ratio(float64(l.median), float64(e.median)) + " of the empty program", ""})
+			ratio(float64(l.median), float64(e.median)) + " of the empty program (atmshop: " + ratio(float64(g.median), float64(l.median)) + " of this)", ""})
 	}
-	floor := fmt.Sprintf("Starting a process costs time of its own here: an empty Go program takes %s", e)
+	if budget := time.Duration(startupTarget*float64(e.median)) - f.median; budget > 0 {
+		b.report.note(fmt.Sprintf("The empty program importing ./bin/start's packages is the floor under atmshop's start-up while they are linked: %s the empty program, so the target of %.1fx leaves %s (median) for what atmshop adds to it (its own code, and the more of the packages' code it uses and so links and runs), which takes %s.",
+			ratio(float64(f.median), float64(e.median)), startupTarget, dur(budget), dur(g.median-f.median)))
+	} else {
+		b.report.note(fmt.Sprintf("The empty program importing ./bin/start's packages is the floor under atmshop's start-up while they are linked: %s the empty program, already over the target of %.1fx before any of atmshop's code runs, so the target cannot be met with these packages linked. atmshop adds %s (median) to the floor: its own code, and the more of the packages' code it uses and so links and runs.",
+			ratio(float64(f.median), float64(e.median)), startupTarget, dur(g.median-f.median)))
+	}
+	processCost := fmt.Sprintf("Starting a process costs time of its own here: an empty Go program takes %s", e)
 	if cTrue != nil {
-		floor += fmt.Sprintf(", %s (a C program that does nothing) %s", cTrue.exe, summarize(cTrue.walls))
+		processCost += fmt.Sprintf(", %s (a C program that does nothing) %s", cTrue.exe, summarize(cTrue.walls))
 	}
-	b.report.note(floor + ".")
+	b.report.note(processCost + ".")
 	if python == nil {
 		return nil
 	}
@@ -163,4 +214,56 @@ func emptyGoProgram(ctx context.Context, b *bench) (*program, error) {
 		return nil, err
 	}
 	return &program{dir: dir, exe: exe}, nil
+}
+
+// linkedFloor builds, as name, a Go program that does nothing but import,
+// blank, every package ./bin/start is linked with outside the atmshop
+// module: it is linked as ./bin/start is and runs the same packages'
+// initializers, and none of atmshop's code. It is built in the module
+// (so with its go.mod's versions and env added to go's environment, as
+// ./bin/start is), from a file the go command is told of by an overlay,
+// so nothing is written to the module's folder. It returns the number of
+// packages imported.
+func linkedFloor(ctx context.Context, b *bench, env []string, name string) (*program, int, error) {
+	// Standard packages have no module; the module's own are Main.
+	out, err := commandEnv(ctx, b.root, env, "go", "list", "-deps", "-f", "{{if not (and .Module .Module.Main)}}{{.ImportPath}}{{end}}", "./bin/start")
+	if err != nil {
+		return nil, 0, err
+	}
+	var src strings.Builder
+	src.WriteString("// Command " + name + " imports what ./bin/start does outside atmshop and does nothing.\npackage main\n\nimport (\n")
+	imports := 0
+	for _, pkg := range strings.Fields(out) {
+		// Internal and vendored packages cannot be imported from here; each
+		// is imported by packages of its own tree that are.
+		if pkg == "internal" || strings.HasPrefix(pkg, "internal/") || strings.Contains(pkg, "/internal/") || strings.HasSuffix(pkg, "/internal") || strings.HasPrefix(pkg, "vendor/") {
+			continue
+		}
+		fmt.Fprintf(&src, "\t_ %q\n", pkg)
+		imports++
+	}
+	src.WriteString(")\n\nfunc main() {}\n")
+	dir := filepath.Join(b.work, name+"-src")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, 0, err
+	}
+	mainGo := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(mainGo, []byte(src.String()), 0o600); err != nil {
+		return nil, 0, err
+	}
+	// A folder the module does not have: the overlay adds it.
+	pkgDir := filepath.Join("bin", "bench-"+name)
+	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(b.root, pkgDir, "main.go"): mainGo}})
+	if err != nil {
+		return nil, 0, err
+	}
+	overlayFile := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
+		return nil, 0, err
+	}
+	exe, err := b.goBuild(ctx, env, name, "-overlay", overlayFile, "./"+filepath.ToSlash(pkgDir))
+	if err != nil {
+		return nil, 0, err
+	}
+	return &program{dir: dir, exe: exe}, imports, nil
 }

@@ -73,13 +73,14 @@ func New(bank *core.Bank, in io.Reader, out io.Writer, opts Options) (*App, erro
 	return newApp(bank, in, out, opts, opts.Commands, AdminCommands())
 }
 
-// newApp validates both menus and the message catalog before anything is
-// shown: a mistake in either is a programming mistake found at start-up.
+// newApp validates both menus, and the message catalog of the language it
+// starts in, before anything is shown: a mistake in either is a
+// programming mistake found at start-up.
 func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, admin []Command) (*App, error) {
 	if err := core.CheckLanguage(opts.Language); err != nil {
 		return nil, err
 	}
-	if _, err := printers(); err != nil {
+	if _, err := printerFor(opts.Language); err != nil {
 		return nil, err
 	}
 	menu, err := NewMenu(main)
@@ -365,7 +366,8 @@ func (a *App) Language() core.Language {
 	return core.English
 }
 
-// printer formats in the session's language; New checked the catalog.
+// printer formats in the session's language (in English should its
+// catalog be broken, which the tests rule out).
 func (a *App) printer() *message.Printer {
 	p, _ := printerFor(a.Language())
 	return p
