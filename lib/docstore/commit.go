@@ -302,24 +302,29 @@ func (s *Store) flush(j *journal) (record, error) {
 		return record{}, fmt.Errorf("commit: %w", err)
 	}
 	start, end := j.size, j.size+int64(len(rec))
+	var fill int64
 	if j.version >= 2 && end > j.phys {
-		// Zero-fill the next chunk with the record: the records after it
-		// then change neither the file's size nor its blocks.
-		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
+		// Zero-fill the next chunk after the record, before the sync: the
+		// records after it then change neither the file's size nor its
+		// blocks.
+		fill = journalChunk - end%journalChunk
 	}
 	_, err = j.file.f.WriteAt(rec, start)
+	if err == nil && fill > 0 {
+		err = writeZeros(j.file.f, end, fill)
+	}
 	if err == nil {
 		err = s.datasync(j.file.f)
 	}
 	if err != nil {
 		// The callers will hear that their transactions failed, so the
 		// next transaction must not find the record and apply it.
-		if terr := j.undo(start, int64(len(rec))); terr != nil {
+		if terr := j.undo(start, end+fill-start); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return record{}, fmt.Errorf("commit: %w", err)
 	}
-	j.phys = max(j.phys, start+int64(len(rec)))
+	j.phys = max(j.phys, end+fill)
 	j.size = end
 	return record{off: start, end: end, ops: ops}, nil
 }

@@ -145,12 +145,14 @@
 // # Journal space
 //
 // A format-2 journal is zero-filled ahead of its records, a chunk (1 MiB)
-// at a time, by the commit that needs the room: the record and the zeros
-// after it are one write and one sync. The records after it then change
-// neither the file's size nor its blocks, so their sync writes only data:
-// a journal that grew at every commit made each sync commit the file
-// system's own journal too, and with it (ext4's ordered mode) the pages
-// the previous transaction wrote to other files. The journal's records
+// at a time, by the commit that needs the room: the record, then the
+// zeros after it, are written before its one sync (the zeros come from a
+// buffer that is never written, so a chunk costs no allocation or
+// clearing in memory). The records after it then change neither the
+// file's size nor its blocks, so their sync writes only data: a journal
+// that grew at every commit made each sync commit the file system's own
+// journal too, and with it (ext4's ordered mode) the pages the previous
+// transaction wrote to other files. The journal's records
 // end where a record header is all zeros, or at the end of the file; a
 // torn tail is zeroed, not cut, and a checkpoint starts a new file of
 // header only. Earlier versions read such a journal too: they take the

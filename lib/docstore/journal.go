@@ -441,8 +441,23 @@ func (j *journal) clear(off int64) error {
 	if off >= j.phys {
 		return nil
 	}
-	_, err := j.file.f.WriteAt(make([]byte, j.phys-off), off)
-	return err
+	return writeZeros(j.file.f, off, j.phys-off)
+}
+
+// zeros is what writeZeros writes from. It is never written to, so its
+// pages are never made resident: the kernel reads the zero page.
+var zeros [journalChunk]byte
+
+// writeZeros writes n zero bytes to f at off, without allocating them.
+func writeZeros(f File, off, n int64) error {
+	for n > 0 {
+		k := min(n, int64(len(zeros)))
+		if _, err := f.WriteAt(zeros[:k], off); err != nil {
+			return err
+		}
+		off, n = off+k, n-k
+	}
+	return nil
 }
 
 // setBefore records in each op the state of its file before it: a put's
