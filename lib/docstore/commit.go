@@ -326,6 +326,7 @@ func (s *Store) flush(j *journal) (record, error) {
 	}
 	j.phys = max(j.phys, end+fill)
 	j.size = end
+	j.noteWritten(start, []record{{ops: ops}}, end)
 	return record{off: start, end: end, ops: ops}, nil
 }
 

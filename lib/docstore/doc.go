@@ -273,6 +273,14 @@
 // removes; a crash after it leaves a marker of the old generation, which
 // is not trusted.
 //
+// A checkpoint does not read the journal to learn which files it names:
+// a Store notes the files of the records it commits or reads back
+// (catching up) for as long as it has seen every record from the header
+// on, and at the checkpoint reads back only the records after the first
+// it did not see: another Store's, committed and applied between two of
+// its transactions, or all of them if the journal held records when the
+// Store first opened it.
+//
 // .tmp-journal is the store's only temporary file; its name is fixed,
 // which is safe because it is written only under the lock. Files named
 // ".tmp-*" elsewhere (earlier versions of the store wrote each put through

@@ -474,6 +474,65 @@ func TestCheckpoint(t *testing.T) {
 	}
 }
 
+// TestCheckpointSyncsEveryFileOfTheJournal: a checkpoint fsyncs every file
+// the journal's records write, and their folders, whoever committed them:
+// this Store, another one between its commits, or a copy that ran before
+// this one opened the journal.
+func TestCheckpointSyncsEveryFileOfTheJournal(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		commit func(t *testing.T, dir string, s *docstore.Store)
+	}{
+		{"this Store's commits", func(t *testing.T, _ string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			put(t, s, "x/b", "1")
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"another Store's commit in between", func(t *testing.T, dir string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			put(t, open(t, dir, noCheckpoint), "x/b", "1")
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"another Store's record applied by this one", func(t *testing.T, dir string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			if err := docstore.CommitWithoutApply(open(t, dir, noCheckpoint), func(tx *docstore.Tx) error {
+				return tx.Put("x/b", []byte("1"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"records before this Store opened the journal", func(t *testing.T, dir string, s *docstore.Store) {
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if strings.HasPrefix(c.name, "records before") {
+				earlier := open(t, dir, noCheckpoint)
+				put(t, earlier, "d/a", "1")
+				put(t, earlier, "x/b", "1")
+				docstore.Abandon(earlier) // killed: a Close would checkpoint
+			}
+			ffs := newFaultFS(t, dir)
+			s := open(t, dir, docstore.Options{FS: ffs, CheckpointBytes: math.MaxInt64})
+			c.commit(t, dir, s)
+			ffs.reset(-1, false)
+			if err := s.Close(); err != nil { // checkpoints
+				t.Fatal(err)
+			}
+			if got := journalEnd(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+				t.Fatalf("journal after Close has %d bytes, want a checkpoint", got)
+			}
+			for _, name := range []string{"d/a", "x/b", "e/f/log", "d", "x", "e", "e/f", "."} {
+				if !slices.Contains(ffs.calls, "sync "+name) {
+					t.Errorf("the checkpoint did not fsync %s: %q", name, ffs.calls)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkUpdate(b *testing.B) {
 	s := open(b, b.TempDir(), docstore.Options{})
 	put(b, s, "accounts/alex.json", "1000")
