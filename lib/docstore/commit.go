@@ -108,7 +108,7 @@ func (s *Store) lead(r *request, w *lockWait) {
 	err := errClosed
 	if !s.closed {
 		err = s.fileLocked(w, func() error {
-			s.runBatch(s.take(), true)
+			s.runBatch(s.take(maxBatch), true)
 			return nil
 		})
 	}
@@ -118,11 +118,11 @@ func (s *Store) lead(r *request, w *lockWait) {
 	}
 }
 
-// take removes up to maxBatch requests from the front of the queue.
-func (s *Store) take() []*request {
+// take removes up to max requests from the front of the queue.
+func (s *Store) take(max int) []*request {
 	s.queueMu.Lock()
 	defer s.queueMu.Unlock()
-	n := min(len(s.queue), maxBatch)
+	n := min(len(s.queue), max)
 	batch := slices.Clone(s.queue[:n])
 	s.queue = slices.Delete(s.queue, 0, n)
 	return batch
@@ -184,7 +184,19 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 		return
 	}
 	first := -1
-	for i, r := range batch {
+	for i := 0; ; i++ {
+		if i == len(batch) {
+			// Updates queued while the batch ran join it: their
+			// sessions were waiting for the previous batch when this
+			// one began, and need not wait for another sync.
+			more := s.take(maxBatch - len(batch))
+			if len(more) == 0 {
+				break
+			}
+			batch = append(batch, more...)
+			outs = append(outs, make([]outcome, len(more))...)
+		}
+		r := batch[i]
 		if j.stagedLen >= maxBatchBytes {
 			s.requeue(batch[i:])
 			batch, outs = batch[:i], outs[:i]

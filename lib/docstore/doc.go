@@ -37,9 +37,11 @@
 //
 // Updates that goroutines of one Store start while another transaction
 // holds the lock wait in a queue. Whichever of them gets the semaphore
-// next becomes the committer: it takes the file lock, then up to 64
-// queued Updates (fewer once their writes pass 1 MiB), and runs their
-// functions one after another, each in its own transaction. A
+// next becomes the committer: it takes the file lock, then the queued
+// Updates, and runs their functions one after another, each in its own
+// transaction; Updates queued meanwhile join the batch behind them (their
+// sessions were busy with the previous batch's outcome when this one
+// began), up to 64 in all, fewer once their writes pass 1 MiB. A
 // transaction's writes are staged, not written: the next one reads them
 // over the files (as it reads pending records, see below), so the batch
 // is serializable, in queue order, exactly as if its transactions had
