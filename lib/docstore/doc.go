@@ -265,10 +265,12 @@
 // At an Open that replayed the whole journal, at Close, and after a
 // commit that leaves the journal larger than Options.CheckpointBytes, if
 // the journal holds records and none is pending, the store fsyncs every
-// file named in the journal and every folder from those files up to the
-// store's root, then replaces the journal with an empty one of the next
-// generation (written to <dir>/.tmp-journal, fsynced, renamed over
-// .journal, folder fsynced) and resets the marker. A checkpoint that fails
+// file named in the journal (on Linux it starts the writeback of 64 at a
+// time with sync_file_range first, so that their fsyncs wait together)
+// and every folder from those files up to the store's root, then
+// replaces the journal with an empty one of the next generation (written
+// to <dir>/.tmp-journal, fsynced, renamed over .journal, folder fsynced)
+// and resets the marker. A checkpoint that fails
 // fails nothing: it is reported through Options.Warn and tried again at
 // the next of those occasions. A crash before the rename leaves the old
 // journal, which is replayed again, and .tmp-journal, which the next Open

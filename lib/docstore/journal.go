@@ -8,8 +8,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"path"
+	"slices"
 	"sync"
 )
 
@@ -571,13 +573,11 @@ func (s *Store) checkpoint(j *journal) error {
 			dirs[d] = true
 		}
 	}
-	// A file or folder removed by hand since its write has nothing left to
-	// make durable.
-	for name := range files {
-		if err := s.syncFile(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
+	if err := s.syncFiles(slices.Collect(maps.Keys(files))); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
+	// A folder removed by hand since its write has nothing left to make
+	// durable.
 	for d := range dirs {
 		if err := s.syncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checkpoint: %w", err)
