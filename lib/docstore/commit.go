@@ -118,11 +118,11 @@ func (s *Store) lead(r *request, w *lockWait) {
 	}
 }
 
-// take removes up to max requests from the front of the queue.
-func (s *Store) take(max int) []*request {
+// take removes up to limit requests from the front of the queue.
+func (s *Store) take(limit int) []*request {
 	s.queueMu.Lock()
 	defer s.queueMu.Unlock()
-	n := min(len(s.queue), max)
+	n := min(len(s.queue), limit)
 	batch := slices.Clone(s.queue[:n])
 	s.queue = slices.Delete(s.queue, 0, n)
 	return batch
@@ -152,8 +152,9 @@ func (s *Store) withdraw(r *request, err error) bool {
 
 // runBatch runs the requests' functions one after another, holding the
 // lock, each in its own transaction that sees the writes of those before
-// it (staged, not yet durable), and commits what they wrote as one
-// journal record, with one write and one sync. Then it tells each request its outcome:
+// it (staged, not yet durable), then those of requests queued meanwhile
+// (up to maxBatch in all), and commits what they wrote as one journal
+// record, with one write and one sync. Then it tells each request its outcome:
 // fn's result once the batch is durable; if the write or sync fails,
 // that failure for every request from the first that staged a record on
 // (the earlier ones read only committed data). apply is false only in
