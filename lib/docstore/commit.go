@@ -108,7 +108,7 @@ func (s *Store) lead(r *request, w *lockWait) {
 	err := errClosed
 	if !s.closed {
 		err = s.fileLocked(w, func() error {
-			s.runBatch(s.take(), true)
+			s.runBatch(s.take(maxBatch), true)
 			return nil
 		})
 	}
@@ -118,11 +118,11 @@ func (s *Store) lead(r *request, w *lockWait) {
 	}
 }
 
-// take removes up to maxBatch requests from the front of the queue.
-func (s *Store) take() []*request {
+// take removes up to limit requests from the front of the queue.
+func (s *Store) take(limit int) []*request {
 	s.queueMu.Lock()
 	defer s.queueMu.Unlock()
-	n := min(len(s.queue), maxBatch)
+	n := min(len(s.queue), limit)
 	batch := slices.Clone(s.queue[:n])
 	s.queue = slices.Delete(s.queue, 0, n)
 	return batch
@@ -152,8 +152,9 @@ func (s *Store) withdraw(r *request, err error) bool {
 
 // runBatch runs the requests' functions one after another, holding the
 // lock, each in its own transaction that sees the writes of those before
-// it (staged, not yet durable), and commits what they wrote as one
-// journal record, with one write and one sync. Then it tells each request its outcome:
+// it (staged, not yet durable), then those of requests queued meanwhile
+// (up to maxBatch in all), and commits what they wrote as one journal
+// record, with one write and one sync. Then it tells each request its outcome:
 // fn's result once the batch is durable; if the write or sync fails,
 // that failure for every request from the first that staged a record on
 // (the earlier ones read only committed data). apply is false only in
@@ -184,7 +185,19 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 		return
 	}
 	first := -1
-	for i, r := range batch {
+	for i := 0; ; i++ {
+		if i == len(batch) {
+			// Updates queued while the batch ran join it: their
+			// sessions were waiting for the previous batch when this
+			// one began, and need not wait for another sync.
+			more := s.take(maxBatch - len(batch))
+			if len(more) == 0 {
+				break
+			}
+			batch = append(batch, more...)
+			outs = append(outs, make([]outcome, len(more))...)
+		}
+		r := batch[i]
 		if j.stagedLen >= maxBatchBytes {
 			s.requeue(batch[i:])
 			batch, outs = batch[:i], outs[:i]
@@ -302,25 +315,31 @@ func (s *Store) flush(j *journal) (record, error) {
 		return record{}, fmt.Errorf("commit: %w", err)
 	}
 	start, end := j.size, j.size+int64(len(rec))
+	var fill int64
 	if j.version >= 2 && end > j.phys {
-		// Zero-fill the next chunk with the record: the records after it
-		// then change neither the file's size nor its blocks.
-		rec = append(rec, make([]byte, journalChunk-end%journalChunk)...)
+		// Zero-fill the next chunk after the record, before the sync: the
+		// records after it then change neither the file's size nor its
+		// blocks.
+		fill = journalChunk - end%journalChunk
 	}
 	_, err = j.file.f.WriteAt(rec, start)
+	if err == nil && fill > 0 {
+		err = writeZeros(j.file.f, end, fill)
+	}
 	if err == nil {
 		err = s.datasync(j.file.f)
 	}
 	if err != nil {
 		// The callers will hear that their transactions failed, so the
 		// next transaction must not find the record and apply it.
-		if terr := j.undo(start, int64(len(rec))); terr != nil {
+		if terr := j.undo(start, end+fill-start); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return record{}, fmt.Errorf("commit: %w", err)
 	}
-	j.phys = max(j.phys, start+int64(len(rec)))
+	j.phys = max(j.phys, end+fill)
 	j.size = end
+	j.noteWritten(start, []record{{ops: ops}}, end)
 	return record{off: start, end: end, ops: ops}, nil
 }
 

@@ -37,9 +37,11 @@
 //
 // Updates that goroutines of one Store start while another transaction
 // holds the lock wait in a queue. Whichever of them gets the semaphore
-// next becomes the committer: it takes the file lock, then up to 64
-// queued Updates (fewer once their writes pass 1 MiB), and runs their
-// functions one after another, each in its own transaction. A
+// next becomes the committer: it takes the file lock, then the queued
+// Updates, and runs their functions one after another, each in its own
+// transaction; Updates queued meanwhile join the batch behind them (their
+// sessions were busy with the previous batch's outcome when this one
+// began), up to 64 in all, fewer once their writes pass 1 MiB. A
 // transaction's writes are staged, not written: the next one reads them
 // over the files (as it reads pending records, see below), so the batch
 // is serializable, in queue order, exactly as if its transactions had
@@ -145,12 +147,14 @@
 // # Journal space
 //
 // A format-2 journal is zero-filled ahead of its records, a chunk (1 MiB)
-// at a time, by the commit that needs the room: the record and the zeros
-// after it are one write and one sync. The records after it then change
-// neither the file's size nor its blocks, so their sync writes only data:
-// a journal that grew at every commit made each sync commit the file
-// system's own journal too, and with it (ext4's ordered mode) the pages
-// the previous transaction wrote to other files. The journal's records
+// at a time, by the commit that needs the room: the record, then the
+// zeros after it, are written before its one sync (the zeros come from a
+// buffer that is never written, so a chunk costs no allocation or
+// clearing in memory). The records after it then change neither the
+// file's size nor its blocks, so their sync writes only data: a journal
+// that grew at every commit made each sync commit the file system's own
+// journal too, and with it (ext4's ordered mode) the pages the previous
+// transaction wrote to other files. The journal's records
 // end where a record header is all zeros, or at the end of the file; a
 // torn tail is zeroed, not cut, and a checkpoint starts a new file of
 // header only. Earlier versions read such a journal too: they take the
@@ -261,15 +265,25 @@
 // At an Open that replayed the whole journal, at Close, and after a
 // commit that leaves the journal larger than Options.CheckpointBytes, if
 // the journal holds records and none is pending, the store fsyncs every
-// file named in the journal and every folder from those files up to the
-// store's root, then replaces the journal with an empty one of the next
-// generation (written to <dir>/.tmp-journal, fsynced, renamed over
-// .journal, folder fsynced) and resets the marker. A checkpoint that fails
+// file named in the journal (on Linux it starts the writeback of 64 at a
+// time with sync_file_range first, so that their fsyncs wait together)
+// and every folder from those files up to the store's root, then
+// replaces the journal with an empty one of the next generation (written
+// to <dir>/.tmp-journal, fsynced, renamed over .journal, folder fsynced)
+// and resets the marker. A checkpoint that fails
 // fails nothing: it is reported through Options.Warn and tried again at
 // the next of those occasions. A crash before the rename leaves the old
 // journal, which is replayed again, and .tmp-journal, which the next Open
 // removes; a crash after it leaves a marker of the old generation, which
 // is not trusted.
+//
+// A checkpoint does not read the journal to learn which files it names:
+// a Store notes the files of the records it commits or reads back
+// (catching up) for as long as it has seen every record from the header
+// on, and at the checkpoint reads back only the records after the first
+// it did not see: another Store's, committed and applied between two of
+// its transactions, or all of them if the journal held records when the
+// Store first opened it.
 //
 // .tmp-journal is the store's only temporary file; its name is fixed,
 // which is safe because it is written only under the lock. Files named
@@ -298,9 +312,10 @@
 // caller when that holds (core/filestore keeps each ledger's list of
 // month files that way, so a posting lists no folder). The store itself
 // keeps the files it wrote open for as long (64 at most; not on Windows,
-// where an open file cannot be removed or renamed), asking each for its
-// size at every use, and closes them when the epoch changes or before it
-// applies records it did not just commit.
+// where an open file cannot be removed or renamed), with the size its
+// last write left (or that it asked for once), so that a read or an apply
+// need not ask the system; it closes them, and forgets their sizes, when
+// the epoch changes or before it reads records it did not just commit.
 //
 // # Limits
 //

@@ -102,7 +102,7 @@ type Store struct {
 	epoch uint64
 	// kept are stored files kept open between transactions of keptEpoch
 	// (see keep), under the lock.
-	kept      map[string]File
+	kept      map[string]*storedFile
 	keptEpoch uint64
 	last      struct {
 		ok   bool

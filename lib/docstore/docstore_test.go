@@ -474,6 +474,65 @@ func TestCheckpoint(t *testing.T) {
 	}
 }
 
+// TestCheckpointSyncsEveryFileOfTheJournal: a checkpoint fsyncs every file
+// the journal's records write, and their folders, whoever committed them:
+// this Store, another one between its commits, or a copy that ran before
+// this one opened the journal.
+func TestCheckpointSyncsEveryFileOfTheJournal(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		commit func(t *testing.T, dir string, s *docstore.Store)
+	}{
+		{"this Store's commits", func(t *testing.T, _ string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			put(t, s, "x/b", "1")
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"another Store's commit in between", func(t *testing.T, dir string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			put(t, open(t, dir, noCheckpoint), "x/b", "1")
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"another Store's record applied by this one", func(t *testing.T, dir string, s *docstore.Store) {
+			put(t, s, "d/a", "1")
+			if err := docstore.CommitWithoutApply(open(t, dir, noCheckpoint), func(tx *docstore.Tx) error {
+				return tx.Put("x/b", []byte("1"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+		{"records before this Store opened the journal", func(t *testing.T, dir string, s *docstore.Store) {
+			appendTo(t, s, "e/f/log", "1\n")
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if strings.HasPrefix(c.name, "records before") {
+				earlier := open(t, dir, noCheckpoint)
+				put(t, earlier, "d/a", "1")
+				put(t, earlier, "x/b", "1")
+				docstore.Abandon(earlier) // killed: a Close would checkpoint
+			}
+			ffs := newFaultFS(t, dir)
+			s := open(t, dir, docstore.Options{FS: ffs, CheckpointBytes: math.MaxInt64})
+			c.commit(t, dir, s)
+			ffs.reset(-1, false)
+			if err := s.Close(); err != nil { // checkpoints
+				t.Fatal(err)
+			}
+			if got := journalEnd(t, filepath.Join(dir, docstore.JournalName)); got != docstore.JournalHeaderLen {
+				t.Fatalf("journal after Close has %d bytes, want a checkpoint", got)
+			}
+			for _, name := range []string{"d/a", "x/b", "e/f/log", "d", "x", "e", "e/f", "."} {
+				if !slices.Contains(ffs.calls, "sync "+name) {
+					t.Errorf("the checkpoint did not fsync %s: %q", name, ffs.calls)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkUpdate(b *testing.B) {
 	s := open(b, b.TempDir(), docstore.Options{})
 	put(b, s, "accounts/alex.json", "1000")
@@ -693,6 +752,33 @@ func TestKeptFilesEndWithTheEpoch(t *testing.T) {
 	put(t, open(t, dir, docstore.Options{}), "b", "1") // another Store commits
 	if got := get(t, s, "accounts/a.json"); got != "3" {
 		t.Errorf("a = %q after another Store's commit, want the replaced file's %q", got, "3")
+	}
+}
+
+// TestKeptFileSizesEndWithTheEpoch: a Store knows the size of each file it
+// keeps open, but not past another Store's commit, which may have written
+// the same file: reads, and the check of records another Store left
+// unapplied, ask for the size again.
+func TestKeptFileSizesEndWithTheEpoch(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, docstore.Options{})
+	appendTo(t, s, "log", "a\n") // kept open, its size known
+	other := open(t, dir, docstore.Options{})
+	appendTo(t, other, "log", "b\n")
+	if got := get(t, s, "log"); got != "a\nb\n" {
+		t.Errorf("log = %q after another Store's append, want %q", got, "a\nb\n")
+	}
+	appendTo(t, s, "log", "c\n")
+	appendTo(t, other, "log", "d\n")
+	// A record the other Store committed but did not apply: s checks the
+	// file against it before applying it, with the file's size now.
+	if err := docstore.CommitWithoutApply(other, func(tx *docstore.Tx) error {
+		return tx.Append("log", []byte("e\n"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := get(t, s, "log"), "a\nb\nc\nd\ne\n"; got != want {
+		t.Errorf("log = %q, want %q", got, want)
 	}
 }
 

@@ -283,6 +283,26 @@ func (f *fdFile) Sync() error {
 	}
 }
 
+// StartWriteback starts writing the file's dirty pages to the disk
+// without waiting for them (sync_file_range(2) with
+// SYNC_FILE_RANGE_WRITE), so that a later fsync has less to wait for. It
+// makes nothing durable by itself.
+func (f *fdFile) StartWriteback() error {
+	if f.fd < 0 {
+		return f.err("sync_file_range", errFileClosed)
+	}
+	for {
+		err := unix.SyncFileRange(f.fd, 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return f.err("sync_file_range", err)
+		}
+		return nil
+	}
+}
+
 // Datasync is fdatasync(2): data and size, not times.
 func (f *fdFile) Datasync() error {
 	if f.fd < 0 {

@@ -124,6 +124,43 @@ func TestUpdatesStartedAtOnceShareOneSync(t *testing.T) {
 	check("new Store after a reboot", open(t, dir, noCheckpoint))
 }
 
+// TestUpdatesQueuedDuringABatchJoinIt: an Update queued while a batch
+// runs its functions joins that batch, behind them, instead of waiting
+// for another sync.
+func TestUpdatesQueuedDuringABatchJoinIt(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, noCheckpoint)
+	journal := filepath.Join(dir, docstore.JournalName)
+	start := journalEnd(t, journal)
+	before := s.Fsyncs()
+	var wg sync.WaitGroup
+	var lateErr error
+	update(t, s, func(tx *docstore.Tx) error {
+		wg.Go(func() {
+			lateErr = s.Update(context.Background(), func(tx *docstore.Tx) error { return tx.Append("log", []byte("late\n")) })
+		})
+		for deadline := time.Now().Add(10 * time.Second); docstore.Queued(s) < 1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				return errors.New("the second Update was not queued after 10 s")
+			}
+		}
+		return tx.Append("log", []byte("first\n"))
+	})
+	wg.Wait()
+	if lateErr != nil {
+		t.Fatalf("the Update queued during the batch = %v, want nil", lateErr)
+	}
+	if got := s.Fsyncs() - before; got != 1 {
+		t.Errorf("%d fsyncs, want 1: the Update queued during the batch waited for another", got)
+	}
+	if recs := journalRecords(t, journal, start); len(recs) != 1 {
+		t.Errorf("%d journal records (%v bytes), want 1", len(recs), recs)
+	}
+	if got, want := get(t, s, "log"), "first\nlate\n"; got != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+}
+
 // TestFailedSyncFailsTheWholeBatch: when the batch's journal write or
 // sync fails, every Update that ran after the batch's first write fails
 // with that error and nothing of the batch is left, in this Store, in a

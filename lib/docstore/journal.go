@@ -8,8 +8,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"path"
+	"slices"
 	"sync"
 )
 
@@ -111,6 +113,52 @@ type journal struct {
 	// (see overlay).
 	unsynced  []record
 	stagedLen int
+
+	// written is what a checkpoint must fsync, as far as this Store has
+	// seen the journal's records (see noteWritten).
+	written writtenNames
+}
+
+// writtenNames are the files written by the records of one journal
+// generation that a Store has seen: the ones it committed and the ones it
+// read back. They are every file written by the records from the header
+// up to upTo, so that a checkpoint reads back only the records after
+// upTo, usually none.
+type writtenNames struct {
+	gen   uint64
+	upTo  int64
+	names map[string]bool
+}
+
+// noteWritten notes the files written by recs, the records from offset
+// from to end that this Store committed or read, if it has seen every
+// record before from. A record it has not seen (another Store's, or any
+// in a journal that held records when this Store opened it) stops the
+// notes growing: a checkpoint reads back the records from upTo on.
+func (j *journal) noteWritten(from int64, recs []record, end int64) {
+	w := &j.written
+	if w.names == nil || w.gen != j.gen || end < w.upTo {
+		// Another journal, or one cut short of what was seen.
+		*w = writtenNames{gen: j.gen, upTo: journalHeaderLen, names: map[string]bool{}}
+	}
+	if from > w.upTo {
+		return
+	}
+	for _, r := range recs {
+		for _, o := range r.ops {
+			w.names[o.name] = true
+		}
+	}
+	w.upTo = max(w.upTo, end)
+}
+
+// seenUpTo returns the offset up to which j.written names every file the
+// journal's records write.
+func (j *journal) seenUpTo() int64 {
+	if w := j.written; w.names != nil && w.gen == j.gen && w.upTo <= j.size {
+		return w.upTo
+	}
+	return journalHeaderLen
 }
 
 // record is one journal record: its offset, the offset after it and its
@@ -253,6 +301,14 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 	if err != nil {
 		return err
 	}
+	j.noteWritten(from, recs, end)
+	if len(recs) > 0 {
+		// Another Store's records, or ones this Store failed to apply:
+		// another Store may have written the files since this one kept
+		// them open, so they are read and written through files opened
+		// now, whose sizes are asked for afresh.
+		s.closeKept()
+	}
 	if markerOK && j.version >= 2 {
 		if err := s.checkBefore(recs); err != nil {
 			return err
@@ -265,11 +321,6 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 		}
 	}
 	j.size = end
-	if len(recs) > 0 {
-		// Another Store's records, or ones this Store failed to apply:
-		// apply them through files opened now, not kept ones.
-		s.closeKept()
-	}
 	applied := end
 	for i, r := range recs {
 		if err := s.apply(r.ops); err != nil {
@@ -441,8 +492,23 @@ func (j *journal) clear(off int64) error {
 	if off >= j.phys {
 		return nil
 	}
-	_, err := j.file.f.WriteAt(make([]byte, j.phys-off), off)
-	return err
+	return writeZeros(j.file.f, off, j.phys-off)
+}
+
+// zeros is what writeZeros writes from. It is never written to, so its
+// pages are never made resident: the kernel reads the zero page.
+var zeros [journalChunk]byte
+
+// writeZeros writes n zero bytes to f at off, without allocating them.
+func writeZeros(f File, off, n int64) error {
+	for n > 0 {
+		k := min(n, int64(len(zeros)))
+		if _, err := f.WriteAt(zeros[:k], off); err != nil {
+			return err
+		}
+		off, n = off+k, n-k
+	}
+	return nil
 }
 
 // setBefore records in each op the state of its file before it: a put's
@@ -492,27 +558,26 @@ func (o *op) setBefore(data []byte, exists bool) {
 // durable, then replaces the journal with an empty one of the next
 // generation. The journal must be fully applied.
 func (s *Store) checkpoint(j *journal) error {
-	recs, _, _, err := j.read(s, journalHeaderLen)
-	if err != nil {
-		return err
+	if from := j.seenUpTo(); from < j.size {
+		// Records this Store has not seen: read them back.
+		recs, end, _, err := j.read(s, from)
+		if err != nil {
+			return err
+		}
+		j.noteWritten(from, recs, end)
 	}
-	files := map[string]bool{}
+	files := j.written.names
 	dirs := map[string]bool{".": true}
-	for _, r := range recs {
-		for _, o := range r.ops {
-			files[o.name] = true
-			for d := path.Dir(o.name); d != "."; d = path.Dir(d) {
-				dirs[d] = true
-			}
-		}
-	}
-	// A file or folder removed by hand since its write has nothing left to
-	// make durable.
 	for name := range files {
-		if err := s.syncFile(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("checkpoint: %w", err)
+		for d := path.Dir(name); d != "."; d = path.Dir(d) {
+			dirs[d] = true
 		}
 	}
+	if err := s.syncFiles(slices.Collect(maps.Keys(files))); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	// A folder removed by hand since its write has nothing left to make
+	// durable.
 	for d := range dirs {
 		if err := s.syncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checkpoint: %w", err)

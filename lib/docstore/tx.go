@@ -367,12 +367,17 @@ func checkName(name string) error {
 	if len(name) > maxNameLen {
 		return fmt.Errorf("%w: longer than %d bytes", ErrBadName, maxNameLen)
 	}
-	for _, e := range strings.Split(name, "/") {
+	// strings.Split would allocate at every read and write.
+	for rest := name; ; {
+		e, after, more := strings.Cut(rest, "/")
 		if !validElem(e) {
 			return fmt.Errorf("%w: %q", ErrBadName, name)
 		}
+		if !more {
+			return nil
+		}
+		rest = after
 	}
-	return nil
 }
 
 // validElem reports whether e is allowed as one element of a name.
