@@ -128,18 +128,8 @@ func ParseMonth(s string) (Month, error) {
 	return MonthOf(t), nil
 }
 
-// String is the month written YYYY-MM. Every posting names its ledger's
-// month file with it, so the usual months are written without fmt.
-func (m Month) String() string {
-	y, mo := m.Year, int(m.Month)
-	if y < 0 || y > 9999 || mo < 1 || mo > 12 {
-		return fmt.Sprintf("%04d-%02d", y, mo)
-	}
-	return string([]byte{
-		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10),
-		'-', byte('0' + mo/10), byte('0' + mo%10),
-	})
-}
+// String is the month written YYYY-MM.
+func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
 
 // Before reports whether m is earlier than o.
 func (m Month) Before(o Month) bool {
