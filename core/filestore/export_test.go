@@ -1,10 +1,6 @@
 package filestore
 
-import (
-	"encoding/json"
-
-	"atmshop/core"
-)
+import "atmshop/core"
 
 // KeptAccount is the account s keeps as decoded from the file of name
 // holding data, if it keeps one.
@@ -16,14 +12,4 @@ func KeptAccount(s *Store, name string, data []byte) (core.Account, bool) {
 // of name's ledger in month, if it keeps one.
 func KeptLastEntry(s *Store, name string, month core.Month, line []byte) (core.Entry, bool) {
 	return s.lastEntries.get(ledgerDoc(name, month), line)
-}
-
-// IndentJSON is what encodeAccount indents an account's compact JSON with.
-var IndentJSON = indentJSON
-
-// MarshalIndentAccount is a's account file as json.MarshalIndent writes
-// it, with a newline: what AccountFile must give.
-func MarshalIndentAccount(a *core.Account) ([]byte, error) {
-	data, err := json.MarshalIndent(accountRecord(a), "", "  ")
-	return append(data, '\n'), err
 }

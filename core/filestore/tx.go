@@ -119,72 +119,13 @@ func AccountFile(a *core.Account) (name string, data []byte, err error) {
 	return accountDoc(a.Name), data, err
 }
 
-// encodeAccount is the content of the account file of r: r as
-// json.MarshalIndent(r, "", "  ") writes it, and a newline.
+// encodeAccount is the content of the account file of r.
 func encodeAccount(r account) ([]byte, error) {
-	data, err := json.Marshal(r)
+	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode account %s: %w", r.Name, err)
 	}
-	return append(indentJSON(data), '\n'), nil
-}
-
-// indentJSON returns compact JSON (as json.Marshal writes it) indented
-// by two spaces a level, byte for byte as json.Indent indents it, without
-// json.Indent's scanner, which costs more than the encoding: every
-// transfer writes two accounts while it holds the store's lock.
-func indentJSON(compact []byte) []byte {
-	out := make([]byte, 0, 2*len(compact))
-	depth := 0
-	inString := false
-	for i := 0; i < len(compact); i++ {
-		c := compact[i]
-		if inString {
-			out = append(out, c)
-			switch {
-			case c == '\\' && i+1 < len(compact):
-				i++
-				out = append(out, compact[i])
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-			out = append(out, c)
-		case '{', '[':
-			out = append(out, c)
-			if i+1 < len(compact) && (compact[i+1] == '}' || compact[i+1] == ']') {
-				// An empty object or array stays on its line.
-				i++
-				out = append(out, compact[i])
-				continue
-			}
-			depth++
-			out = newLine(out, depth)
-		case '}', ']':
-			depth--
-			out = append(newLine(out, depth), c)
-		case ',':
-			out = newLine(append(out, c), depth)
-		case ':':
-			out = append(out, ':', ' ')
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// newLine appends a newline and depth levels of indent.
-func newLine(out []byte, depth int) []byte {
-	out = append(out, '\n')
-	for range depth {
-		out = append(out, ' ', ' ')
-	}
-	return out
+	return append(data, '\n'), nil
 }
 
 func (t *tx) AccountNames(after string, limit int) ([]string, error) {
