@@ -1,7 +1,6 @@
 package filestore_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -23,23 +22,16 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		// Damage is done to the files behind the store's back, as a
-		// failing disk would: bytes change in place, the size stays. (A
-		// hand edit, which may change the size, is made with every copy
-		// of the program stopped.) All of the file's content, or its last
-		// line, becomes '#'s; the newline that ends it stays.
-		damage := func(name string, lastLine bool) {
+		// hand edit or a failing disk would.
+		damage := func(name, garbage string, appendIt bool) {
 			path := filepath.Join(dir, filepath.FromSlash(name))
-			data, err := os.ReadFile(path)
-			if err != nil || len(data) < 2 {
-				t.Fatalf("damage %s: %q, %v", name, data, err)
+			flag := os.O_WRONLY | os.O_TRUNC
+			if appendIt {
+				flag = os.O_WRONLY | os.O_APPEND
 			}
-			start := 0
-			if lastLine {
-				start = bytes.LastIndexByte(data[:len(data)-1], '\n') + 1
-			}
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			f, err := os.OpenFile(path, flag, 0)
 			if err == nil {
-				_, err = f.WriteAt(bytes.Repeat([]byte("#"), len(data)-1-start), int64(start))
+				_, err = f.WriteString(garbage)
 				err = errors.Join(err, f.Close())
 			}
 			if err != nil {
@@ -48,9 +40,9 @@ func TestConformance(t *testing.T) {
 		}
 		return storetest.Harness{
 			Store:          s,
-			DamageAccount:  func(name string) { damage("accounts/"+name+".json", false) },
-			DamageLedger:   func(name string, m core.Month) { damage("ledger/"+name+"/"+m.String()+".jsonl", true) },
-			DamageSettings: func() { damage("bank.json", false) },
+			DamageAccount:  func(name string) { damage("accounts/"+name+".json", `{"name":`, false) },
+			DamageLedger:   func(name string, m core.Month) { damage("ledger/"+name+"/"+m.String()+".jsonl", "{garbage\n", true) },
+			DamageSettings: func() { damage("bank.json", `{"time_zone":1}`, false) },
 		}
 	})
 }

@@ -22,7 +22,6 @@ func testSettings() core.Settings { return banktest.Settings() }
 // banktest's users and clock; its files can be read and written directly.
 type fileBank struct {
 	dir   string
-	opts  docstore.Options
 	docs  *docstore.Store
 	store *filestore.Store
 	clock *banktest.Clock
@@ -37,27 +36,19 @@ func newFileBank(t *testing.T, dir string, opts docstore.Options, seeds []core.U
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	logger, hook := test.NewNullLogger()
-	logger.SetLevel(logrus.DebugLevel)
-	f := &fileBank{dir: dir, opts: opts, clock: banktest.NewClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)), logs: hook}
-	f.bank = &core.Bank{Settings: testSettings(), Now: f.clock.Now, Log: logger.WithField("component", "core")}
-	f.start(t)
-	if err := f.bank.Bootstrap(context.Background(), seeds); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	return f
-}
-
-// start opens the store in f.dir, as the program does when it starts.
-func (f *fileBank) start(t *testing.T) {
-	t.Helper()
-	docs, err := docstore.Open(context.Background(), f.dir, f.opts)
+	docs, err := docstore.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docs.Close() })
-	f.docs, f.store = docs, filestore.New(docs)
-	f.bank.Store = f.store
+	logger, hook := test.NewNullLogger()
+	logger.SetLevel(logrus.DebugLevel)
+	f := &fileBank{dir: dir, docs: docs, store: filestore.New(docs), clock: banktest.NewClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)), logs: hook}
+	f.bank = &core.Bank{Store: f.store, Settings: testSettings(), Now: f.clock.Now, Log: logger.WithField("component", "core")}
+	if err := f.bank.Bootstrap(context.Background(), seeds); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	return f
 }
 
 // read is a data file's bytes; "" if it is missing.
@@ -70,14 +61,10 @@ func (f *fileBank) read(t *testing.T, name string) string {
 	return string(data)
 }
 
-// write replaces a data file behind the store's back, as a hand edit
-// does: with the program stopped (a Store trusts, until another commits,
-// that nothing else writes its files), and started again.
+// write replaces a data file behind the store's back, as a hand edit or
+// damage would.
 func (f *fileBank) write(t *testing.T, name, data string) {
 	t.Helper()
-	if err := f.docs.Close(); err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(f.dir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
@@ -85,7 +72,6 @@ func (f *fileBank) write(t *testing.T, name, data string) {
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.start(t)
 }
 
 func (f *fileBank) balance(t *testing.T, name string) core.Money {

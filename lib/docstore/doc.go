@@ -312,10 +312,9 @@
 // caller when that holds (core/filestore keeps each ledger's list of
 // month files that way, so a posting lists no folder). The store itself
 // keeps the files it wrote open for as long (64 at most; not on Windows,
-// where an open file cannot be removed or renamed), with the size its
-// last write left (or that it asked for once), so that a read or an apply
-// need not ask the system; it closes them, and forgets their sizes, when
-// the epoch changes or before it reads records it did not just commit.
+// where an open file cannot be removed or renamed), asking each for its
+// size at every use, and closes them when the epoch changes or before it
+// applies records it did not just commit.
 //
 // # Limits
 //

@@ -102,7 +102,7 @@ type Store struct {
 	epoch uint64
 	// kept are stored files kept open between transactions of keptEpoch
 	// (see keep), under the lock.
-	kept      map[string]*storedFile
+	kept      map[string]File
 	keptEpoch uint64
 	last      struct {
 		ok   bool

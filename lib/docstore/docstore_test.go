@@ -755,33 +755,6 @@ func TestKeptFilesEndWithTheEpoch(t *testing.T) {
 	}
 }
 
-// TestKeptFileSizesEndWithTheEpoch: a Store knows the size of each file it
-// keeps open, but not past another Store's commit, which may have written
-// the same file: reads, and the check of records another Store left
-// unapplied, ask for the size again.
-func TestKeptFileSizesEndWithTheEpoch(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir, docstore.Options{})
-	appendTo(t, s, "log", "a\n") // kept open, its size known
-	other := open(t, dir, docstore.Options{})
-	appendTo(t, other, "log", "b\n")
-	if got := get(t, s, "log"); got != "a\nb\n" {
-		t.Errorf("log = %q after another Store's append, want %q", got, "a\nb\n")
-	}
-	appendTo(t, s, "log", "c\n")
-	appendTo(t, other, "log", "d\n")
-	// A record the other Store committed but did not apply: s checks the
-	// file against it before applying it, with the file's size now.
-	if err := docstore.CommitWithoutApply(other, func(tx *docstore.Tx) error {
-		return tx.Append("log", []byte("e\n"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := get(t, s, "log"), "a\nb\nc\nd\ne\n"; got != want {
-		t.Errorf("log = %q, want %q", got, want)
-	}
-}
-
 // TestPeek: Peek reads a file as it is on the disk, without the lock, so
 // it answers even inside a transaction (which holds the lock) and does
 // not see that transaction's writes.

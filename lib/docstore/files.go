@@ -30,63 +30,55 @@ func (s *Store) apply(ops []*op) error {
 // applyOp writes one operation: a put writes the whole file at offset 0
 // and cuts what is left of a longer old content; an append cuts the file
 // to the recorded offset if it is longer (the append is being replayed)
-// and writes there. Without o.size, the file's size is the one the Store
-// knows or asks for.
+// and writes there. Without o.size, the size the open found is used.
 func (s *Store) applyOp(o *op) error {
 	f := s.kept[o.name]
 	kept := f != nil
+	var fi fs.FileInfo
+	var err error
 	if !kept {
 		flag := os.O_RDWR | os.O_CREATE
-		file, fi, err := s.openStored(o.name, flag)
+		f, fi, err = s.openStored(o.name, flag)
 		if errors.Is(err, fs.ErrNotExist) {
 			// A missing folder: create it and try once more.
 			if err = s.mkdirAll(path.Dir(o.name)); err == nil {
-				file, fi, err = s.openStored(o.name, flag)
+				f, fi, err = s.openStored(o.name, flag)
 			}
 		}
 		if err != nil {
 			return err
 		}
-		f = &storedFile{f: file, size: fi.Size()}
 		kept = s.keep(o.name, f)
 	}
-	err := f.write(o)
-	if !kept {
-		if cerr := f.f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
-}
-
-// write writes o to the file and notes the size it leaves.
-func (f *storedFile) write(o *op) error {
 	size := o.size
-	if size < 0 {
-		// Only an op read back from the journal does not know it.
-		var err error
-		if size, err = f.currentSize(); err != nil {
-			return err
-		}
+	if size < 0 && fi == nil {
+		// A kept file's size is asked for only when the op does not know
+		// it (a record read back from the journal).
+		fi, err = f.Stat()
 	}
-	// Until the writes succeed the size is not known.
-	f.size = -1
-	var err error
+	if err != nil {
+		return err
+	}
+	if size < 0 {
+		size = fi.Size()
+	}
 	if o.put {
-		_, err = f.f.WriteAt(o.data, 0)
+		_, err = f.WriteAt(o.data, 0)
 		if err == nil && size > int64(len(o.data)) {
-			err = f.f.Truncate(int64(len(o.data)))
+			err = f.Truncate(int64(len(o.data)))
 		}
 	} else {
 		if size > o.off {
-			err = f.f.Truncate(o.off)
+			err = f.Truncate(o.off)
 		}
 		if err == nil {
-			_, err = f.f.WriteAt(o.data, o.off)
+			_, err = f.WriteAt(o.data, o.off)
 		}
 	}
-	if err == nil {
-		f.size = o.off + int64(len(o.data)) // a put's off is 0
+	if !kept {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }
@@ -94,42 +86,33 @@ func (f *storedFile) write(o *op) error {
 // maxKept bounds the files a Store keeps open between transactions.
 const maxKept = 64
 
-// storedFile is an open stored file with its size as the Store last wrote
-// or asked for it, or -1 if unknown. Under the lock nothing else writes
-// it, nor, while the Store keeps it open (see keep), between
-// transactions: the size stays true, and a read need not ask the system.
-type storedFile struct {
-	f    File
-	size int64
-}
-
-// currentSize returns the file's size, asking the system only if it is
-// not known.
-func (f *storedFile) currentSize() (int64, error) {
-	if f.size < 0 {
-		fi, err := f.f.Stat()
-		if err != nil {
-			return 0, err
-		}
-		f.size = fi.Size()
+// keptFile returns the stored file name if the Store keeps it open (see
+// keep), with its information now.
+func (s *Store) keptFile(name string) (File, fs.FileInfo, bool, error) {
+	f := s.kept[name]
+	if f == nil {
+		return nil, nil, false, nil
 	}
-	return f.size, nil
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return f, fi, true, nil
 }
 
 // keep keeps f, the stored file name open for reading and writing, open
 // for later transactions, unless the Store keeps no files open (Windows,
 // where an open file cannot be removed or renamed) or keeps too many. It
 // reports whether it kept it. Kept files are closed when the epoch changes
-// (see Tx.Epoch), and before records another Store may have applied are
-// read: until then no other Store has written, so the file the name named
-// is the file it names, and its size is the size the Store knows.
-func (s *Store) keep(name string, f *storedFile) bool {
+// (see Tx.Epoch): until then no other Store has written, so the file the
+// name named is the file it names.
+func (s *Store) keep(name string, f File) bool {
 	if openFilesPinned {
 		return false
 	}
 	if s.kept == nil || len(s.kept) >= maxKept {
 		s.closeKept()
-		s.kept = map[string]*storedFile{}
+		s.kept = map[string]File{}
 	}
 	s.kept[name] = f
 	return true
@@ -138,7 +121,7 @@ func (s *Store) keep(name string, f *storedFile) bool {
 // closeKept closes the files kept open.
 func (s *Store) closeKept() {
 	for _, f := range s.kept {
-		f.f.Close()
+		f.Close()
 	}
 	s.kept = nil
 }
@@ -153,26 +136,23 @@ func (s *Store) readFile(name string) ([]byte, error) {
 // if it is shorter, and the file's size. Under the lock nothing changes a
 // stored file, so its size read first is its size.
 func (s *Store) readTail(name string, n int) ([]byte, int64, error) {
-	f := s.kept[name]
-	if f == nil {
-		file, fi, err := s.openStored(name, os.O_RDONLY)
-		if err != nil {
-			return nil, 0, err
-		}
-		defer file.Close()
-		f = &storedFile{f: file, size: fi.Size()}
-	}
-	size, err := f.currentSize()
+	f, fi, kept, err := s.keptFile(name)
 	if err != nil {
 		return nil, 0, err
 	}
-	off := max(size-int64(n), 0)
-	data := make([]byte, size-off)
-	k, err := f.f.ReadAt(data, off)
+	if !kept {
+		if f, fi, err = s.openStored(name, os.O_RDONLY); err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
+	}
+	off := max(fi.Size()-int64(n), 0)
+	data := make([]byte, fi.Size()-off)
+	k, err := f.ReadAt(data, off)
 	if err != nil && err != io.EOF {
 		return nil, 0, err
 	}
-	return data[:k], size, nil
+	return data[:k], fi.Size(), nil
 }
 
 // writeDurably creates or empties the file name, writes data to it and

@@ -302,13 +302,6 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 		return err
 	}
 	j.noteWritten(from, recs, end)
-	if len(recs) > 0 {
-		// Another Store's records, or ones this Store failed to apply:
-		// another Store may have written the files since this one kept
-		// them open, so they are read and written through files opened
-		// now, whose sizes are asked for afresh.
-		s.closeKept()
-	}
 	if markerOK && j.version >= 2 {
 		if err := s.checkBefore(recs); err != nil {
 			return err
@@ -321,6 +314,11 @@ func (s *Store) catchUp(j *journal, from int64, markerOK bool) error {
 		}
 	}
 	j.size = end
+	if len(recs) > 0 {
+		// Another Store's records, or ones this Store failed to apply:
+		// apply them through files opened now, not kept ones.
+		s.closeKept()
+	}
 	applied := end
 	for i, r := range recs {
 		if err := s.apply(r.ops); err != nil {
