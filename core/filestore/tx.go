@@ -252,16 +252,17 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	}
 	var lines, line []byte
 	prev := end.last
-	for _, e := range entries {
+	for i := range entries {
+		e := &entries[i]
 		if prev != nil && prev.BalanceAfter != e.BalanceAfter-e.Amount {
 			return t.store.corrupt(end.doc, "the last entry leaves the balance at %s but the account holds %s", prev.BalanceAfter, e.BalanceAfter-e.Amount)
 		}
 		var err error
-		if line, err = json.Marshal(entry(e)); err != nil {
+		if line, err = json.Marshal(entry(*e)); err != nil {
 			return fmt.Errorf("encode ledger entry: %w", err)
 		}
 		lines = append(append(lines, line...), '\n')
-		prev = &e
+		prev = e
 	}
 	doc := ledgerDoc(name, month)
 	if err := t.docs.Append(doc, lines); err != nil {
