@@ -348,8 +348,12 @@ func (s *Store) flush(j *journal) (record, error) {
 // last. An append follows the writes before it: it is at the end of the
 // file as they leave it.
 func merge(txs []record) ([]*op, error) {
-	var ops []*op
-	byName := map[string]*op{}
+	n := 0
+	for _, t := range txs {
+		n += len(t.ops)
+	}
+	ops := make([]*op, 0, n)
+	byName := make(map[string]*op, n)
 	for _, t := range txs {
 		for _, o := range t.ops {
 			m := byName[o.name]
