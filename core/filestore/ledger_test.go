@@ -86,3 +86,41 @@ func TestAnotherCopysNewMonthIsSeen(t *testing.T) {
 		t.Errorf("balances seen by the two copies: %s and %s", got, want)
 	}
 }
+
+// TestFindRefSeesTheTransactionsOwnPostings: within one transaction, the
+// end of the ledger that FindRef searches holds the entries read and,
+// after them, those the transaction appended, in the same month or in a
+// new month file.
+func TestFindRefSeesTheTransactionsOwnPostings(t *testing.T) {
+	f := newFileBank(t, "", docstore.Options{}, banktest.Seeds())
+	err := f.store.Update(context.Background(), func(tx core.Tx) error {
+		last, err := tx.LastEntry("bob")
+		if err != nil || last == nil {
+			t.Fatalf("bob's latest entry: %v, %v", last, err)
+		}
+		find := func(ref, id string) {
+			t.Helper()
+			if got, err := tx.FindRef("bob", ref, false); err != nil || got == nil || got.ID != id {
+				t.Errorf("FindRef %s: %+v, %v; want entry %s", ref, got, err, id)
+			}
+		}
+		post := func(ref string, at time.Time) {
+			t.Helper()
+			e := core.Entry{ID: "e-" + ref, Ref: ref, Time: at, Kind: core.KindTransferIn, Counterparty: "alice", Amount: 100, BalanceAfter: last.BalanceAfter + 100}
+			if err := tx.AppendEntries("bob", core.MonthOf(at), e); err != nil {
+				t.Fatalf("append %s: %v", ref, err)
+			}
+			last = &e
+		}
+		read := *last
+		post("r-nov", read.Time)
+		find(read.Ref, read.ID)
+		find("r-nov", "e-r-nov")
+		post("r-dec", read.Time.AddDate(0, 1, 0))
+		find("r-dec", "e-r-dec")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

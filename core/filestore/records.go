@@ -96,14 +96,18 @@ func (r entry) readBack() (entry, bool) {
 	return r, ok
 }
 
-// readBackTime is t encoded in JSON and decoded again.
+// readBackTime is t encoded in JSON and decoded again. A time's JSON is
+// its text in quotes, encoded and decoded by the same functions; the
+// text is appended to a buffer on the stack, where MarshalJSON would
+// allocate one (several times for each transfer, under the store's lock).
 func readBackTime(t time.Time) (time.Time, bool) {
-	text, err := t.MarshalJSON()
+	var buf [len(time.RFC3339Nano) + 8]byte
+	text, err := t.AppendText(buf[:0])
 	if err != nil {
 		return t, false
 	}
 	var back time.Time
-	return back, back.UnmarshalJSON(text) == nil
+	return back, back.UnmarshalText(text) == nil
 }
 
 func (r account) domain() core.Account {

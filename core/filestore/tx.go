@@ -149,7 +149,8 @@ func (t *tx) AccountNames(after string, limit int) ([]string, error) {
 type ledgerEnd struct {
 	months []core.Month // the month files, oldest first
 	doc    string       // the latest month file with an entry; "" if none
-	tail   []byte       // the end of doc: whole lines, ending with last's
+	tail   []byte       // the end of doc as read: whole lines
+	added  []byte       // the lines this transaction appended to doc, after tail
 	last   *core.Entry  // the latest entry; nil if the account has none
 }
 
@@ -251,16 +252,17 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 	}
 	var lines, line []byte
 	prev := end.last
-	for _, e := range entries {
+	for i := range entries {
+		e := &entries[i]
 		if prev != nil && prev.BalanceAfter != e.BalanceAfter-e.Amount {
 			return t.store.corrupt(end.doc, "the last entry leaves the balance at %s but the account holds %s", prev.BalanceAfter, e.BalanceAfter-e.Amount)
 		}
 		var err error
-		if line, err = json.Marshal(entry(e)); err != nil {
+		if line, err = json.Marshal(entry(*e)); err != nil {
 			return fmt.Errorf("encode ledger entry: %w", err)
 		}
 		lines = append(append(lines, line...), '\n')
-		prev = &e
+		prev = e
 	}
 	doc := ledgerDoc(name, month)
 	if err := t.docs.Append(doc, lines); err != nil {
@@ -274,10 +276,12 @@ func (t *tx) AppendEntries(name string, month core.Month, entries ...core.Entry)
 		end.months = slices.Insert(end.months, i, month)
 	}
 	if doc != end.doc {
-		end.tail = nil
+		end.tail, end.added = nil, nil
 	}
+	// Kept apart from the tail, which would otherwise be copied whole at
+	// every posting.
 	last := entries[len(entries)-1]
-	end.doc, end.tail, end.last = doc, append(slices.Clip(end.tail), lines...), &last
+	end.doc, end.added, end.last = doc, append(end.added, lines...), &last
 	return nil
 }
 
@@ -347,8 +351,11 @@ func (t *tx) FindRef(name, ref string, deep bool) (*core.Entry, error) {
 		return nil, fmt.Errorf("encode ref: %w", err)
 	}
 	needle := append([]byte(`"ref":`), quoted...)
-	if bytes.Contains(end.tail, needle) {
-		for line := range bytes.SplitSeq(bytes.TrimSuffix(end.tail, []byte("\n")), []byte("\n")) {
+	for _, lines := range [][]byte{end.tail, end.added} {
+		if !bytes.Contains(lines, needle) {
+			continue
+		}
+		for line := range bytes.SplitSeq(bytes.TrimSuffix(lines, []byte("\n")), []byte("\n")) {
 			var r entry
 			if bytes.Contains(line, needle) && decodeStrict(line, &r) == nil && r.Ref == ref {
 				e := core.Entry(r)

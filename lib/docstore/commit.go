@@ -170,7 +170,7 @@ func (s *Store) runBatch(batch []*request, apply bool) {
 		}
 		// fn ended this goroutine: nothing staged is written, and no
 		// request may wait for an outcome that never comes.
-		j.unsynced, j.stagedLen = nil, 0
+		j.unstage()
 		for i := range outs {
 			outs[i] = outcome{err: errAbandoned}
 		}
@@ -277,7 +277,7 @@ func (s *Store) stage(j *journal, ops []*op) error {
 	var first []*op
 	for _, o := range ops {
 		n += opHeaderLen + len(o.name) + len(o.data)
-		if !writes(j.unsynced, o.name) {
+		if !j.staged[o.name] {
 			first = append(first, o)
 		}
 	}
@@ -289,8 +289,7 @@ func (s *Store) stage(j *journal, ops []*op) error {
 			return err
 		}
 	}
-	j.unsynced = append(j.unsynced, record{ops: ops})
-	j.stagedLen += n
+	j.addStaged(ops, n)
 	return nil
 }
 
@@ -301,7 +300,7 @@ func (s *Store) stage(j *journal, ops []*op) error {
 // is taken back (zeroed) and none is committed.
 func (s *Store) flush(j *journal) (record, error) {
 	ops, err := merge(j.unsynced)
-	j.unsynced, j.stagedLen = nil, 0
+	j.unstage()
 	if err == nil && j.version >= 2 {
 		// With nothing staged any more, reads see the state before the
 		// batch: the before-state of an op that merge turned into a put.
@@ -349,8 +348,12 @@ func (s *Store) flush(j *journal) (record, error) {
 // last. An append follows the writes before it: it is at the end of the
 // file as they leave it.
 func merge(txs []record) ([]*op, error) {
-	var ops []*op
-	byName := map[string]*op{}
+	n := 0
+	for _, t := range txs {
+		n += len(t.ops)
+	}
+	ops := make([]*op, 0, n)
+	byName := make(map[string]*op, n)
 	for _, t := range txs {
 		for _, o := range t.ops {
 			m := byName[o.name]

@@ -109,10 +109,12 @@ type journal struct {
 
 	// unsynced holds the writes of the batch's transactions staged so far
 	// (see runBatch), one record each, not yet in the journal; stagedLen
-	// is their encoded length. Reads see them after the pending records
-	// (see overlay).
+	// is their encoded length, and staged the names they write, so that a
+	// read need not search them (a batch's reads would cost the square of
+	// its size). Reads see them after the pending records (see overlay).
 	unsynced  []record
 	stagedLen int
+	staged    map[string]bool
 
 	// written is what a checkpoint must fsync, as far as this Store has
 	// seen the journal's records (see noteWritten).
@@ -267,9 +269,27 @@ func (j *journal) overlay(yield func(record) bool) {
 }
 
 // touches reports whether a record of the overlay writes name. It is
-// asked at every read, so it loops over the two lists itself.
+// asked at every read, so it loops over the pending records itself.
 func (j *journal) touches(name string) bool {
-	return writes(j.pending, name) || writes(j.unsynced, name)
+	return writes(j.pending, name) || j.staged[name]
+}
+
+// addStaged adds one transaction's writes, n bytes encoded, to the batch.
+func (j *journal) addStaged(ops []*op, n int) {
+	if j.staged == nil {
+		j.staged = map[string]bool{}
+	}
+	for _, o := range ops {
+		j.staged[o.name] = true
+	}
+	j.unsynced = append(j.unsynced, record{ops: ops})
+	j.stagedLen += n
+}
+
+// unstage drops the batch's staged writes.
+func (j *journal) unstage() {
+	j.unsynced, j.stagedLen = nil, 0
+	clear(j.staged)
 }
 
 // writes reports whether one of recs writes name.
@@ -454,6 +474,9 @@ func (o *op) over(data []byte, err error) ([]byte, error) {
 // an error that matches fs.ErrNotExist.
 func (s *Store) stored(name string) ([]byte, error) {
 	data, err := s.readFile(name)
+	if !s.j.touches(name) {
+		return data, err
+	}
 	for r := range s.j.overlay {
 		for _, o := range r.ops {
 			if o.name == name {
