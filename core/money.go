@@ -43,18 +43,24 @@ func ParseMoney(s string) (Money, error) {
 	if len(frac) > 2 {
 		return 0, fmt.Errorf("%w %q: at most two decimals (fen) are allowed", ErrBadAmount, s)
 	}
-	tooLarge := fmt.Errorf("%w %q: %w: more than the maximum %s", ErrBadAmount, s, ErrAmountTooLarge, MaxMoney)
 	whole = strings.TrimLeft(whole, "0")
 	if len(whole) > 16 {
-		return 0, tooLarge
+		return 0, amountTooLarge(s)
 	}
 	yuan, _ := strconv.ParseInt("0"+whole, 10, 64) // at most 16 digits: fits
 	fen, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
 	m := Money(yuan*100 + fen)
 	if m > MaxMoney {
-		return 0, tooLarge
+		return 0, amountTooLarge(s)
 	}
 	return m, nil
+}
+
+// amountTooLarge is ParseMoney's error for s, an amount above MaxMoney.
+// It is made only when needed: formatting it cost more than the rest of
+// parsing an amount, and every transfer parses one.
+func amountTooLarge(s string) error {
+	return fmt.Errorf("%w %q: %w: more than the maximum %s", ErrBadAmount, s, ErrAmountTooLarge, MaxMoney)
 }
 
 func allDigits(s string) bool {

@@ -69,7 +69,7 @@ func New(in io.Reader, out io.Writer) *Prompter {
 // the end of input it returns io.EOF; if ctx is cancelled while waiting it
 // returns ctx's error.
 func (p *Prompter) Line(ctx context.Context, question string) (string, error) {
-	fmt.Fprint(p.out, question)
+	io.WriteString(p.out, question)
 	if p.readsAtOnce() {
 		// Nothing to wait for: no goroutine (a script's answers are
 		// mostly read this way).
@@ -111,7 +111,7 @@ func (p *Prompter) Password(ctx context.Context, question string) (string, error
 	if p.terminal == nil {
 		return p.Line(ctx, question)
 	}
-	fmt.Fprint(p.out, question)
+	io.WriteString(p.out, question)
 	p.flush()
 	fd := int(p.terminal.Fd())
 	state, err := term.GetState(fd)
