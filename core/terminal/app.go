@@ -31,8 +31,6 @@ type App struct {
 	opts      Options
 	// menus holds the text of each menu as shown (see Menu.show).
 	menus map[shownMenu]string
-	// texts holds each message without arguments as shown (see Sprintf).
-	texts map[shownText]string
 }
 
 // Session is the logged-in user. It ends after Settings.SessionTimeout
@@ -97,7 +95,7 @@ func newApp(bank *core.Bank, in io.Reader, out io.Writer, opts Options, main, ad
 	if answers == nil {
 		answers = prompt.New(in, out)
 	}
-	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, menus: map[shownMenu]string{}, texts: map[shownText]string{}}, nil
+	return &App{bank: bank, prompt: answers, out: out, log: bank.Log, menu: menu, adminMenu: adminMenu, opts: opts, menus: map[shownMenu]string{}}, nil
 }
 
 // Run logs the user in and serves the menu until they quit or the input
@@ -346,21 +344,8 @@ func (a *App) Bank() *core.Bank { return a.bank }
 func (a *App) Printf(format string, args ...any) { io.WriteString(a.out, a.Sprintf(format, args...)) }
 
 // Sprintf is Printf to a string: words for a table's heading, a label.
-// Arguments that are core.Phrases are translated too. A message without
-// arguments is formatted once per language and kept: the prompts asked
-// at every transfer ("choice> ", "recipient> ", "amount> ") are the same
-// each time, and formatting one through the printer costs more than
-// finding it kept.
+// Arguments that are core.Phrases are translated too.
 func (a *App) Sprintf(format string, args ...any) string {
-	if len(args) == 0 {
-		key := shownText{a.Language(), format}
-		text, ok := a.texts[key]
-		if !ok {
-			text = a.printer().Sprintf(format)
-			a.texts[key] = text
-		}
-		return text
-	}
 	args = slices.Clone(args) // they may be a Phrase's own
 	for i, arg := range args {
 		if phrase, ok := arg.(core.Phrase); ok {
@@ -368,14 +353,6 @@ func (a *App) Sprintf(format string, args ...any) string {
 		}
 	}
 	return a.printer().Sprintf(format, args...)
-}
-
-// shownText is what the text of a message without arguments depends on.
-// Its format is always one written in the code (a prompt, a label, a
-// Phrase's), never typed by a person, so the texts kept stay few.
-type shownText struct {
-	language core.Language
-	format   string
 }
 
 // Language is the language the app speaks to the person now.
