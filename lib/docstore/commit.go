@@ -319,7 +319,7 @@ func (s *Store) flush(j *journal) (record, error) {
 		// Zero-fill the next chunk after the record, before the sync: the
 		// records after it then change neither the file's size nor its
 		// blocks.
-		fill = journalChunk - end%journalChunk
+		fill = zeroFillEnd(end) - end
 	}
 	_, err = j.file.f.WriteAt(rec, start)
 	if err == nil && fill > 0 {

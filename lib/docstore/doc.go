@@ -146,8 +146,10 @@
 //
 // # Journal space
 //
-// A format-2 journal is zero-filled ahead of its records, a chunk (1 MiB)
-// at a time, by the commit that needs the room: the record, then the
+// A format-2 journal is zero-filled ahead of its records, a chunk at a
+// time (64 KiB first, doubling up to 1 MiB, then 1 MiB: a short process,
+// whose journal the checkpoint at Close replaces, does not pay for a MiB
+// it never fills), by the commit that needs the room: the record, then the
 // zeros after it, are written before its one sync (the zeros come from a
 // buffer that is never written, so a chunk costs no allocation or
 // clearing in memory). The records after it then change neither the

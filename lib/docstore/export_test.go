@@ -16,6 +16,9 @@ const (
 	RecordHeaderLen  = recordHeaderLen
 )
 
+// ZeroFillEnd is where the zero-fill ahead of a record ending at end stops.
+var ZeroFillEnd = zeroFillEnd
+
 // CommitWithoutApply runs fns like Updates started at once, as one batch,
 // but stops once the batch is durable in the journal, like a process
 // killed right after its fsync. It returns their errors joined.

@@ -440,8 +440,8 @@ func TestCorruptJournalIsReported(t *testing.T) {
 	}
 }
 
-// TestJournalIsZeroFilledAhead: the first commit zero-fills the journal a
-// chunk ahead, later commits leave its size alone (their sync writes only
+// TestJournalIsZeroFilledAhead: the first commit zero-fills the journal
+// 64 KiB ahead, later commits leave its size alone (their sync writes only
 // data), and another Store finds every record before the zeros.
 func TestJournalIsZeroFilledAhead(t *testing.T) {
 	dir := t.TempDir()
@@ -449,8 +449,8 @@ func TestJournalIsZeroFilledAhead(t *testing.T) {
 	s := open(t, dir, noCheckpoint)
 	put(t, s, "a", "0")
 	size := fileSize(t, journal)
-	if size < 1<<20 || size%(1<<20) != 0 {
-		t.Fatalf("journal after the first commit: %d bytes, want whole MiB", size)
+	if size != 64<<10 {
+		t.Fatalf("journal after the first commit: %d bytes, want 64 KiB", size)
 	}
 	for i := 1; i <= 20; i++ {
 		put(t, s, "a", strconv.Itoa(i))
@@ -464,5 +464,19 @@ func TestJournalIsZeroFilledAhead(t *testing.T) {
 	}
 	if got := get(t, open(t, dir, noCheckpoint), "a"); got != "21" {
 		t.Errorf("another Store reads a = %q, want %q", got, "21")
+	}
+}
+
+// TestZeroFillEnd: the zero-fill ahead doubles from 64 KiB to 1 MiB, then
+// goes a MiB at a time, and always ends past the record.
+func TestZeroFillEnd(t *testing.T) {
+	const kib, mib = 1 << 10, 1 << 20
+	for _, c := range []struct{ end, want int64 }{
+		{100, 64 * kib}, {64*kib - 1, 64 * kib}, {64 * kib, 128 * kib},
+		{300 * kib, 512 * kib}, {mib - 1, mib}, {mib, 2 * mib}, {5*mib + 7, 6 * mib},
+	} {
+		if got := docstore.ZeroFillEnd(c.end); got != c.want {
+			t.Errorf("ZeroFillEnd(%d) = %d, want %d", c.end, got, c.want)
+		}
 	}
 }
