@@ -367,17 +367,14 @@ func checkName(name string) error {
 	if len(name) > maxNameLen {
 		return fmt.Errorf("%w: longer than %d bytes", ErrBadName, maxNameLen)
 	}
-	// strings.Split would allocate at every read and write.
-	for rest := name; ; {
-		e, after, more := strings.Cut(rest, "/")
+	// SplitSeq, not Split: it does not allocate, and every read and
+	// write checks a name.
+	for e := range strings.SplitSeq(name, "/") {
 		if !validElem(e) {
 			return fmt.Errorf("%w: %q", ErrBadName, name)
 		}
-		if !more {
-			return nil
-		}
-		rest = after
 	}
+	return nil
 }
 
 // validElem reports whether e is allowed as one element of a name.
